@@ -1,0 +1,109 @@
+/** Milliseconds since the Unix epoch, UTC. Every instant inside the service is one of these. */
+export type Instant = number;
+
+/** Exchange-local calendar date (America/New_York) written `YYYY-MM-DD`. */
+export type IsoDate = string;
+
+/** The price and size fields every bar carries. */
+export interface BarValues {
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  /** Volume-weighted average price; null when the source does not provide it. */
+  readonly vwap: number | null;
+  /** Number of trades; null when the source does not provide it. */
+  readonly tradeCount: number | null;
+}
+
+/** A base bar as stored: its start instant plus its values and revision. */
+export interface StoredBar extends BarValues {
+  /** Start of the bar's interval. */
+  readonly ts: Instant;
+  /** 0 when first written; +1 for each correction. */
+  readonly revision: number;
+}
+
+/** A bar as read from the session tree (base or derived). */
+export interface Bar extends StoredBar {
+  /** End of the bar's interval (exclusive). */
+  readonly endTs: Instant;
+  /** False while the bar's window is still open. */
+  readonly complete: boolean;
+  /** How many base bars it was built from (1 for a base bar). */
+  readonly baseBars: number;
+}
+
+/** A base bar as it arrives from a feed or a mutation. */
+export interface BarInput extends BarValues {
+  readonly symbol: string;
+  readonly ts: Instant;
+}
+
+/** A top-of-book quote. */
+export interface Quote {
+  readonly ts: Instant;
+  readonly bid: number;
+  readonly bidSize: number;
+  readonly ask: number;
+  readonly askSize: number;
+}
+
+/** A quote as it arrives, with its symbol. */
+export interface QuoteInput extends Quote {
+  readonly symbol: string;
+}
+
+/** A trade print. */
+export interface Tick {
+  readonly ts: Instant;
+  readonly price: number;
+  readonly size: number;
+}
+
+/** A tick as it arrives, with its symbol. */
+export interface TickInput extends Tick {
+  readonly symbol: string;
+}
+
+/** A maximal run of consecutive closed windows holding no base bar. */
+export interface Gap {
+  /** Start of the first missing window. */
+  readonly start: Instant;
+  /** End of the last missing window (exclusive). */
+  readonly end: Instant;
+  /** How many windows of the interval are missing. */
+  readonly missingBars: number;
+}
+
+/** Stable codes of per-item ingest rejections. */
+export type RejectionCode =
+  | 'NO_SESSION'
+  | 'NOT_LOADED'
+  | 'OUTSIDE_SESSION'
+  | 'MISALIGNED'
+  | 'INVALID_OHLC'
+  | 'INVALID_NUMBER'
+  | 'INVALID_SYMBOL'
+  | 'BATCH_TOO_LARGE';
+
+/** Why one item of an ingest batch was refused. */
+export interface Rejection {
+  /** Position of the item in the input list. */
+  readonly index: number;
+  readonly code: RejectionCode;
+  readonly message: string;
+}
+
+/** Outcome of an ingest batch: the count of accepted items and one rejection per refused item. */
+export interface IngestResult {
+  readonly accepted: number;
+  readonly rejected: readonly Rejection[];
+}
+
+/** How the session clock moves. */
+export type ClockMode = 'LIVE' | 'REPLAY' | 'MANUAL';
+
+/** Where the session clock stands relative to the exchange day. */
+export type SessionPhase = 'CLOSED' | 'PRE_MARKET' | 'REGULAR' | 'POST_MARKET';
