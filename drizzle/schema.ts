@@ -1,0 +1,112 @@
+/**
+ * Table sources for drizzle-kit (`npm run db:generate` writes the SQL into `migrations/`).
+ *
+ * Only what cannot be derived is stored: base bars, quotes, ticks, the per-symbol configuration and
+ * the session state. Derived bars, gaps, quality and indicators are recomputed from base bars.
+ *
+ * Instants are stored as `bigint` milliseconds since the Unix epoch (UTC), exactly the service's
+ * `Instant`: no time-zone dependent text round trip (a `timestamptz` is rendered in the connection's
+ * `TimeZone`, and both drivers hand it to drizzle as text), no `Date` allocation per row on the hot read
+ * path, and exact equality with the in-memory keys. Humans can read them with
+ * `to_timestamp(ts / 1000.0)`. The exchange date a bar belongs to is kept as a real `date`
+ * (`session_date`), which is what history is queried by.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+/** Base bars (1s or 1m), one row per symbol, interval and bar start. */
+export const bars = pgTable(
+  'bars',
+  {
+    symbol: text('symbol').notNull(),
+    /** Canonical interval name of the base series, e.g. `1m`. */
+    interval: text('interval').notNull(),
+    /** Bar start, UTC milliseconds. */
+    ts: bigint('ts', { mode: 'number' }).notNull(),
+    /** New York exchange date of the bar start. */
+    sessionDate: date('session_date', { mode: 'string' }).notNull(),
+    open: doublePrecision('open').notNull(),
+    high: doublePrecision('high').notNull(),
+    low: doublePrecision('low').notNull(),
+    close: doublePrecision('close').notNull(),
+    volume: doublePrecision('volume').notNull(),
+    vwap: doublePrecision('vwap'),
+    tradeCount: integer('trade_count'),
+    /** 0 when first written, +1 for every stored change. */
+    revision: integer('revision').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ name: 'bars_pkey', columns: [t.symbol, t.interval, t.ts] }),
+    index('bars_symbol_interval_date_idx').on(t.symbol, t.interval, t.sessionDate),
+  ],
+);
+
+/** Top-of-book quotes, append-only; the latest quote of a symbol at a given millisecond wins. */
+export const quotes = pgTable(
+  'quotes',
+  {
+    symbol: text('symbol').notNull(),
+    ts: bigint('ts', { mode: 'number' }).notNull(),
+    bid: doublePrecision('bid').notNull(),
+    bidSize: doublePrecision('bid_size').notNull(),
+    ask: doublePrecision('ask').notNull(),
+    askSize: doublePrecision('ask_size').notNull(),
+  },
+  (t) => [primaryKey({ name: 'quotes_pkey', columns: [t.symbol, t.ts] })],
+);
+
+/** Trade prints, append-only (several prints may share a millisecond, hence the surrogate key). */
+export const ticks = pgTable(
+  'ticks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    symbol: text('symbol').notNull(),
+    ts: bigint('ts', { mode: 'number' }).notNull(),
+    price: doublePrecision('price').notNull(),
+    size: doublePrecision('size').notNull(),
+  },
+  (t) => [index('ticks_symbol_ts_idx').on(t.symbol, t.ts)],
+);
+
+/** The settings of every symbol the session loads (restored at start-up). */
+export const symbolConfig = pgTable('symbol_config', {
+  symbol: text('symbol').primaryKey(),
+  /** `1s` or `1m`. */
+  baseInterval: text('base_interval').notNull(),
+  derivedIntervals: text('derived_intervals').array().notNull().default(sql`'{}'::text[]`),
+  historicalDays: integer('historical_days').notNull().default(0),
+  extendedHours: boolean('extended_hours').notNull().default(false),
+  indicators: text('indicators').array().notNull().default(sql`'{}'::text[]`),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+});
+
+/** The session state: a single row (`id` = 1). */
+export const sessionState = pgTable(
+  'session_state',
+  {
+    id: integer('id').primaryKey().default(1),
+    date: date('date', { mode: 'string' }),
+    clockMode: text('clock_mode').notNull().default('LIVE'),
+    active: boolean('active').notNull().default(false),
+    /** Session clock, UTC milliseconds; null when not started. */
+    clock: bigint('clock', { mode: 'number' }),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('session_state_singleton', sql`${t.id} = 1`),
+    check('session_state_clock_mode', sql`${t.clockMode} in ('LIVE', 'REPLAY', 'MANUAL')`),
+  ],
+);
