@@ -1,0 +1,78 @@
+import type { Bar, IsoDate, Quote, Tick } from '../domain/types.ts';
+
+/** What happened to a bar. */
+export type BarEventKind = 'ADDED' | 'UPDATED';
+
+/** One bar change of one symbol and interval. */
+export interface BarChange {
+  readonly symbol: string;
+  readonly interval: string;
+  /** True for the streamed base interval. */
+  readonly base: boolean;
+  readonly kind: BarEventKind;
+  /** Snapshot of the bar after the change. */
+  readonly bar: Bar;
+  /** True when this change is the window closing (the bar turned complete). */
+  readonly closed: boolean;
+  /** Session date the bar belongs to. */
+  readonly date: IsoDate;
+}
+
+/** Lifecycle events of the session tree. */
+export type SessionEventKind = 'SESSION_STARTED' | 'SESSION_ENDED' | 'SYMBOL_LOADED' | 'SYMBOL_REMOVED';
+
+/** One lifecycle event. */
+export interface SessionChange {
+  readonly kind: SessionEventKind;
+  readonly symbol: string | null;
+}
+
+/** A quote or tick accepted for a symbol. */
+export type MarketDataChange =
+  | { readonly type: 'quote'; readonly symbol: string; readonly date: IsoDate; readonly quote: Quote }
+  | { readonly type: 'tick'; readonly symbol: string; readonly date: IsoDate; readonly tick: Tick };
+
+/** The typed topics of the tree and their payloads. */
+export interface SessionTopics {
+  bar: BarChange;
+  session: SessionChange;
+  marketData: MarketDataChange;
+}
+
+type Listener<T> = (payload: T) => void;
+
+/**
+ * A small synchronous typed emitter. `on` returns the function that removes the listener.
+ * `has(topic)` lets the hot path skip building payloads nobody listens to.
+ */
+export class SessionEvents {
+  private readonly listeners: { [K in keyof SessionTopics]: Set<Listener<SessionTopics[K]>> } = {
+    bar: new Set(),
+    session: new Set(),
+    marketData: new Set(),
+  };
+
+  /** Adds a listener; returns its remover. */
+  on<K extends keyof SessionTopics>(topic: K, listener: Listener<SessionTopics[K]>): () => void {
+    const set = this.listeners[topic] as Set<Listener<SessionTopics[K]>>;
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  /** Whether anyone listens to a topic. */
+  has(topic: keyof SessionTopics): boolean {
+    return this.listeners[topic].size > 0;
+  }
+
+  /** Number of listeners of a topic. */
+  count(topic: keyof SessionTopics): number {
+    return this.listeners[topic].size;
+  }
+
+  /** Calls every listener of a topic, in registration order. */
+  emit<K extends keyof SessionTopics>(topic: K, payload: SessionTopics[K]): void {
+    for (const listener of this.listeners[topic] as Set<Listener<SessionTopics[K]>>) listener(payload);
+  }
+}

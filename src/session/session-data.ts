@@ -1,0 +1,529 @@
+import { normaliseSymbol, validateBarPlacement, validateBarValues } from '../domain/bar-validation.ts';
+import { phaseAt, sessionWindow, type TradingDayInfo, tradingDay } from '../domain/calendar.ts';
+import { ServiceError } from '../domain/errors.ts';
+import { validateIndicatorNames } from '../domain/indicators.ts';
+import { parseInterval, resolveIntervals } from '../domain/intervals.ts';
+import type {
+  BarInput,
+  ClockMode,
+  IngestResult,
+  Instant,
+  IsoDate,
+  QuoteInput,
+  Rejection,
+  RejectionCode,
+  SessionPhase,
+  StoredBar,
+  TickInput,
+} from '../domain/types.ts';
+import { tradeCountToColumn, vwapToColumn } from './bar-series.ts';
+import type { ChangeSequence, IntervalChangeSink } from './day-bars.ts';
+import { type BarEventKind, SessionEvents } from './events.ts';
+import type { SessionClock, SessionInterval } from './session-interval.ts';
+import {
+  type BufferBounds,
+  type SymbolSessionData as SymbolData,
+  SymbolSessionData,
+  type SymbolSettings,
+} from './symbol-session-data.ts';
+
+/** Options of the session tree. */
+export interface SessionDataOptions {
+  /** Bounds of each symbol's quote and tick buffers (default 10,000 each). */
+  readonly buffers?: Partial<BufferBounds>;
+  /** Wall clock for LIVE mode (default Date.now). */
+  readonly now?: () => Instant;
+}
+
+/** The settings a caller gives to load a symbol; missing fields take the contract defaults. */
+export interface SymbolSettingsInput {
+  readonly symbol: string;
+  readonly baseInterval?: string;
+  readonly derivedIntervals?: readonly string[];
+  readonly historicalDays?: number;
+  readonly extendedHours?: boolean;
+  readonly indicators?: readonly string[];
+}
+
+/** Largest accepted `historicalDays`. */
+export const MAX_HISTORICAL_DAYS = 260;
+
+/**
+ * The root of the tree: the session (date, active, clock) and the map symbol → SymbolSessionData.
+ * Nothing else tracks which symbols exist, what they derive or whether they are loaded: every such
+ * question is answered from the map. All changes carry a number of one monotonic change sequence
+ * (`seq`), which the export uses as its cursor.
+ */
+export class SessionData implements SessionClock, ChangeSequence {
+  /** Typed events: bar changes, lifecycle, quotes and ticks. */
+  readonly events = new SessionEvents();
+  /** Random id of this process's change sequence; cursors of another epoch get a full export. */
+  readonly epoch = Math.random().toString(36).slice(2, 10);
+  private readonly symbolMap = new Map<string, SymbolSessionData>();
+  private readonly removedAt = new Map<string, number>();
+  private readonly bounds: BufferBounds;
+  private readonly now: () => Instant;
+  private sessionDate: IsoDate | null = null;
+  private isActive = false;
+  private isEnded = false;
+  private mode: ClockMode = 'MANUAL';
+  private clockTime: Instant | null = null;
+  private lastSeq = 0;
+  /** Change sequence of the last change of the session's own fields (date, active, clock). */
+  sessionSeq = 0;
+
+  constructor(options: SessionDataOptions = {}) {
+    this.bounds = { quotes: options.buffers?.quotes ?? 10_000, ticks: options.buffers?.ticks ?? 10_000 };
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Issues the next change sequence number. */
+  next(): number {
+    return ++this.lastSeq;
+  }
+
+  /** The latest change sequence number issued. */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /** The session date, null before the first start. */
+  get date(): IsoDate | null {
+    return this.sessionDate;
+  }
+
+  /** Whether a session is running (started and not ended). */
+  get active(): boolean {
+    return this.isActive;
+  }
+
+  /** Whether the last session was ended (its windows all closed). */
+  get ended(): boolean {
+    return this.isEnded;
+  }
+
+  /** How the clock moves. */
+  get clockMode(): ClockMode {
+    return this.mode;
+  }
+
+  /** The session clock. */
+  get time(): Instant | null {
+    return this.clockTime;
+  }
+
+  /** Phase of the clock; CLOSED when no session is active. */
+  get phase(): SessionPhase {
+    if (!this.isActive || this.sessionDate === null || this.clockTime === null) return 'CLOSED';
+    return phaseAt(this.sessionDate, this.clockTime);
+  }
+
+  /** The exchange calendar of the session date. */
+  get tradingDay(): TradingDayInfo | null {
+    return this.sessionDate === null ? null : tradingDay(this.sessionDate);
+  }
+
+  /** Active symbols (the keys of the map), sorted. */
+  activeSymbols(): string[] {
+    return [...this.symbolMap.keys()].sort();
+  }
+
+  /** Loaded symbols, sorted. */
+  loadedSymbols(): string[] {
+    return this.symbols().flatMap((s) => (s.loaded ? [s.symbol] : []));
+  }
+
+  /** Each symbol with its derived intervals. */
+  symbolsWithDerived(): Map<string, readonly string[]> {
+    return new Map(this.symbols().map((s) => [s.symbol, s.derivedIntervals]));
+  }
+
+  /** Every symbol's data, sorted by symbol. */
+  symbols(): SymbolData[] {
+    return this.activeSymbols().map((s) => this.symbolMap.get(s)!);
+  }
+
+  /** One symbol's data (case-insensitive), or undefined. */
+  symbol(symbol: string): SymbolData | undefined {
+    const key = normaliseSymbol(symbol);
+    return key === null ? undefined : this.symbolMap.get(key);
+  }
+
+  /** Change sequence at which a symbol was last removed, if it was. */
+  removedSince(cursor: number): string[] {
+    return [...this.removedAt].flatMap(([symbol, seq]) => (seq > cursor ? [symbol] : [])).sort();
+  }
+
+  /**
+   * Starts a session on a trading date: ends the active one, clears every symbol (the caller
+   * reloads the configured ones) and sets the clock to the extended open.
+   * @throws ServiceError NOT_TRADING_DAY
+   */
+  start(date: IsoDate, mode: ClockMode): void {
+    const day = tradingDay(date);
+    if (!day.isTradingDay || day.extendedOpen === null) {
+      throw new ServiceError(
+        'NOT_TRADING_DAY',
+        `${date} is not a trading day${day.holiday ? ` (${day.holiday})` : ''}`,
+      );
+    }
+    if (this.isActive) this.end();
+    for (const symbol of this.activeSymbols()) this.dropSymbol(symbol);
+    this.sessionDate = date;
+    this.mode = mode;
+    this.isActive = true;
+    this.isEnded = false;
+    this.clockTime = day.extendedOpen;
+    this.sessionSeq = this.next();
+    if (mode === 'LIVE') this.syncWallClock();
+    this.events.emit('session', { kind: 'SESSION_STARTED', symbol: null });
+  }
+
+  /** Ends the session: the clock moves to the close and every window closes. Data stays readable. */
+  end(): void {
+    if (!this.isActive) throw new ServiceError('NO_SESSION', 'no session is active');
+    this.moveClock(this.closeInstant(), true);
+    this.isEnded = true;
+    this.isActive = false;
+    this.sessionSeq = this.next();
+    this.events.emit('session', { kind: 'SESSION_ENDED', symbol: null });
+  }
+
+  /**
+   * Moves the MANUAL clock forward (capped at the close).
+   * @throws ServiceError NO_SESSION, CLOCK_MODE, CLOCK_BACKWARDS
+   */
+  advanceClock(to: Instant): void {
+    this.requireActive();
+    if (this.mode !== 'MANUAL') {
+      throw new ServiceError('CLOCK_MODE', `advanceClock needs a MANUAL session; this one is ${this.mode}`);
+    }
+    if (this.clockTime !== null && to < this.clockTime) {
+      throw new ServiceError(
+        'CLOCK_BACKWARDS',
+        `the clock is at ${new Date(this.clockTime).toISOString()} and never moves backwards`,
+      );
+    }
+    this.moveClock(to, false);
+  }
+
+  /** Sets the REPLAY clock (used by the replay driver); never backwards, capped at the close. */
+  setReplayClock(to: Instant): void {
+    if (this.isActive && this.mode === 'REPLAY') this.moveClock(to, false);
+  }
+
+  /** In LIVE mode, moves the clock to the wall clock (capped at the close). */
+  syncWallClock(): void {
+    if (this.isActive && this.mode === 'LIVE') this.moveClock(this.now(), false);
+  }
+
+  /** The instant the clock never passes: the extended close when a symbol trades extended hours. */
+  closeInstant(): Instant {
+    const day = tradingDay(this.sessionDate!);
+    const extended = [...this.symbolMap.values()].some((s) => s.extendedHours);
+    return (extended ? day.extendedClose : day.regularClose)!;
+  }
+
+  private moveClock(to: Instant, force: boolean): void {
+    if (this.clockTime === null) return;
+    const target = Math.min(
+      Math.max(to, this.clockTime),
+      force ? Math.max(to, this.closeInstant()) : this.closeInstant(),
+    );
+    if (target === this.clockTime && !force) return;
+    this.clockTime = target;
+    this.sessionSeq = this.next();
+    for (const data of this.symbolMap.values()) {
+      data.day.closeUpTo(target, this, this.sinkFor(data, true));
+    }
+  }
+
+  private requireActive(): void {
+    if (!this.isActive) throw new ServiceError('NO_SESSION', 'no session is active: call startSession first');
+  }
+
+  /**
+   * Validates settings and creates (or replaces) a symbol's entry, not yet loaded.
+   * The same settings as an existing entry return it unchanged.
+   * @throws ServiceError NO_SESSION, BAD_USER_INPUT, INVALID_INTERVAL, INVALID_INDICATOR
+   */
+  beginLoad(input: SymbolSettingsInput): { data: SymbolData; changed: boolean } {
+    this.requireActive();
+    const settings = resolveSettings(input);
+    const existing = this.symbolMap.get(settings.symbol);
+    if (existing && sameSettings(existing.settings, settings)) return { data: existing, changed: false };
+    if (existing) this.dropSymbol(settings.symbol);
+    const window = sessionWindow(this.sessionDate!, settings.extendedHours)!;
+    const specs = [settings.baseInterval, ...settings.derivedIntervals].map(parseInterval);
+    const historical = settings.derivedIntervals.includes('1d') ? specs : [...specs, parseInterval('1d')];
+    const data = new SymbolSessionData(
+      settings,
+      this.sessionDate!,
+      window,
+      specs,
+      historical,
+      this,
+      this.bounds,
+      this.next(),
+    );
+    this.symbolMap.set(settings.symbol, data);
+    return { data, changed: true };
+  }
+
+  /**
+   * Completes a load: installs the historical bars and today's stored bars (with their revisions),
+   * closes the windows the clock has passed, marks the symbol loaded and emits SYMBOL_LOADED.
+   */
+  completeLoad(
+    symbol: string,
+    history: ReadonlyMap<IsoDate, readonly StoredBar[]>,
+    today: readonly StoredBar[],
+  ): SymbolData | undefined {
+    const data = this.symbol(symbol);
+    if (!data) return undefined;
+    data.installHistory(history, this.next());
+    const day = data.day;
+    const baseMs = day.base.spec.ms;
+    for (const bar of [...today].sort((a, b) => a.ts - b.ts)) {
+      if (validateBarPlacement(bar.ts, baseMs, data.window) !== null || validateBarValues(bar) !== null)
+        continue;
+      day.apply(
+        (bar.ts - data.window.start) / baseMs,
+        bar.open,
+        bar.high,
+        bar.low,
+        bar.close,
+        bar.volume,
+        vwapToColumn(bar.vwap),
+        tradeCountToColumn(bar.tradeCount),
+        this,
+        null,
+        bar.revision,
+      );
+    }
+    if (this.clockTime !== null) day.closeUpTo(this.isEnded ? data.window.end : this.clockTime, this, null);
+    data.loaded = true;
+    data.stateSeq = this.next();
+    this.events.emit('session', { kind: 'SYMBOL_LOADED', symbol: data.symbol });
+    return data;
+  }
+
+  /** Removes a symbol and everything under it. Returns false when it was not there. */
+  removeSymbol(symbol: string): boolean {
+    const key = normaliseSymbol(symbol);
+    if (key === null || !this.symbolMap.has(key)) return false;
+    this.dropSymbol(key);
+    return true;
+  }
+
+  private dropSymbol(symbol: string): void {
+    this.symbolMap.delete(symbol);
+    this.removedAt.set(symbol, this.next());
+    this.events.emit('session', { kind: 'SYMBOL_REMOVED', symbol });
+  }
+
+  /**
+   * Ingests base bars. Each item is validated on its own; refused items get a rejection with a
+   * stable code, the others are applied in order. In MANUAL and REPLAY modes the clock then moves
+   * to the latest end of the batch's accepted bars (once per batch, so a batch of many symbols'
+   * bars for the same minute does not close that minute before all of them are in).
+   */
+  ingestBars(inputs: readonly BarInput[]): IngestResult {
+    const rejected: Rejection[] = [];
+    let accepted = 0;
+    let latestEnd = Number.NEGATIVE_INFINITY;
+    if (this.mode === 'LIVE') this.syncWallClock();
+    const emitting = this.events.has('bar');
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      const found = this.resolveTarget(input.symbol);
+      if (typeof found === 'string') {
+        rejected.push(rejection(i, found, input.symbol));
+        continue;
+      }
+      const invalid =
+        validateBarValues(input) ?? validateBarPlacement(input.ts, found.day.base.spec.ms, found.window);
+      if (invalid) {
+        rejected.push({ index: i, code: invalid.code, message: invalid.message });
+        continue;
+      }
+      const baseMs = found.day.base.spec.ms;
+      found.day.apply(
+        (input.ts - found.window.start) / baseMs,
+        input.open,
+        input.high,
+        input.low,
+        input.close,
+        input.volume,
+        vwapToColumn(input.vwap),
+        tradeCountToColumn(input.tradeCount),
+        this,
+        emitting ? this.sinkFor(found, false) : null,
+      );
+      accepted++;
+      const end = input.ts + baseMs;
+      if (end > latestEnd) latestEnd = end;
+    }
+    if (accepted > 0 && this.mode !== 'LIVE') this.moveClock(latestEnd, false);
+    return { accepted, rejected };
+  }
+
+  /** Ingests quotes into each symbol's bounded buffer. Same validation model as bars. */
+  ingestQuotes(inputs: readonly QuoteInput[]): IngestResult {
+    return this.ingestMarketData(
+      inputs,
+      (data, q) => {
+        const { symbol: _symbol, ...quote } = q;
+        data.quotes.push(quote);
+        data.quotesSeq = this.next();
+        if (this.events.has('marketData')) {
+          this.events.emit('marketData', { type: 'quote', symbol: data.symbol, date: data.date, quote });
+        }
+      },
+      validateQuote,
+    );
+  }
+
+  /** Ingests ticks into each symbol's bounded buffer. Same validation model as bars. */
+  ingestTicks(inputs: readonly TickInput[]): IngestResult {
+    return this.ingestMarketData(
+      inputs,
+      (data, t) => {
+        const { symbol: _symbol, ...tick } = t;
+        data.ticks.push(tick);
+        data.ticksSeq = this.next();
+        if (this.events.has('marketData')) {
+          this.events.emit('marketData', { type: 'tick', symbol: data.symbol, date: data.date, tick });
+        }
+      },
+      validateTick,
+    );
+  }
+
+  private ingestMarketData<T extends { symbol: string; ts: Instant }>(
+    inputs: readonly T[],
+    store: (data: SymbolData, item: T) => void,
+    validate: (item: T) => string | null,
+  ): IngestResult {
+    const rejected: Rejection[] = [];
+    let accepted = 0;
+    inputs.forEach((input, index) => {
+      const found = this.resolveTarget(input.symbol);
+      if (typeof found === 'string') {
+        rejected.push(rejection(index, found, input.symbol));
+        return;
+      }
+      const invalid = validate(input);
+      if (invalid) {
+        rejected.push({ index, code: 'INVALID_NUMBER', message: invalid });
+        return;
+      }
+      if (input.ts < found.window.start || input.ts >= found.window.end) {
+        rejected.push({
+          index,
+          code: 'OUTSIDE_SESSION',
+          message: `${new Date(input.ts).toISOString()} is outside ${found.symbol}'s session window`,
+        });
+        return;
+      }
+      store(found, input);
+      accepted++;
+    });
+    return { accepted, rejected };
+  }
+
+  private resolveTarget(raw: string): SymbolData | RejectionCode {
+    if (!this.isActive) return 'NO_SESSION';
+    const symbol = normaliseSymbol(raw);
+    if (symbol === null) return 'INVALID_SYMBOL';
+    const data = this.symbolMap.get(symbol);
+    if (!data || !data.loaded) return 'NOT_LOADED';
+    return data;
+  }
+
+  private sinkFor(data: SymbolData, closing: boolean): IntervalChangeSink | null {
+    if (!this.events.has('bar')) return null;
+    return (interval: SessionInterval, slot: number, kind: BarEventKind) => {
+      this.events.emit('bar', {
+        symbol: data.symbol,
+        interval: interval.name,
+        base: !interval.derived,
+        kind,
+        bar: interval.barOfSlot(slot),
+        closed: closing,
+        date: data.date,
+      });
+    };
+  }
+}
+
+function rejection(index: number, code: RejectionCode, symbol: string): Rejection {
+  const messages: Partial<Record<RejectionCode, string>> = {
+    NO_SESSION: 'no session is active: call startSession first',
+    INVALID_SYMBOL: `"${symbol}" is not a valid symbol`,
+    NOT_LOADED: `${symbol} is not loaded: call loadSymbol first`,
+  };
+  return { index, code, message: messages[code] ?? code };
+}
+
+function validateQuote(q: QuoteInput): string | null {
+  for (const [name, value] of [
+    ['bid', q.bid],
+    ['ask', q.ask],
+  ] as const) {
+    if (!Number.isFinite(value) || value <= 0) return `${name} must be a finite number > 0`;
+  }
+  for (const [name, value] of [
+    ['bidSize', q.bidSize],
+    ['askSize', q.askSize],
+  ] as const) {
+    if (!Number.isFinite(value) || value < 0) return `${name} must be a finite number ≥ 0`;
+  }
+  return Number.isFinite(q.ts) ? null : 'ts must be a valid instant';
+}
+
+function validateTick(t: TickInput): string | null {
+  if (!Number.isFinite(t.price) || t.price <= 0) return 'price must be a finite number > 0';
+  if (!Number.isFinite(t.size) || t.size < 0) return 'size must be a finite number ≥ 0';
+  return Number.isFinite(t.ts) ? null : 'ts must be a valid instant';
+}
+
+/**
+ * Applies the contract defaults and validates a symbol's settings.
+ * @throws ServiceError with a code naming what is wrong
+ */
+export function resolveSettings(input: SymbolSettingsInput): SymbolSettings {
+  const symbol = normaliseSymbol(input.symbol);
+  if (symbol === null) throw new ServiceError('BAD_USER_INPUT', `"${input.symbol}" is not a valid symbol`);
+  const historicalDays = input.historicalDays ?? 2;
+  if (!Number.isInteger(historicalDays) || historicalDays < 0 || historicalDays > MAX_HISTORICAL_DAYS) {
+    throw new ServiceError(
+      'BAD_USER_INPUT',
+      `historicalDays must be an integer from 0 to ${MAX_HISTORICAL_DAYS}`,
+    );
+  }
+  let intervals: ReturnType<typeof resolveIntervals>;
+  try {
+    intervals = resolveIntervals(input.baseInterval ?? '1m', input.derivedIntervals ?? ['5m', '15m']);
+  } catch (error) {
+    throw new ServiceError('INVALID_INTERVAL', (error as Error).message);
+  }
+  let indicators: string[];
+  try {
+    indicators = validateIndicatorNames(input.indicators ?? [], historicalDays);
+  } catch (error) {
+    throw new ServiceError('INVALID_INDICATOR', (error as Error).message);
+  }
+  return {
+    symbol,
+    baseInterval: intervals.base.name,
+    derivedIntervals: intervals.derived.map((d) => d.name),
+    historicalDays,
+    extendedHours: input.extendedHours ?? false,
+    indicators,
+  };
+}
+
+function sameSettings(a: SymbolSettings, b: SymbolSettings): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,158 @@
+import type { TimeWindow } from '../domain/calendar.ts';
+import type { IntervalSpec } from '../domain/intervals.ts';
+import type { Bar, Instant, IsoDate, Quote, StoredBar, Tick } from '../domain/types.ts';
+import { DayBars } from './day-bars.ts';
+import { HistoricalData } from './historical-data.ts';
+import { RingBuffer } from './ring-buffer.ts';
+import type { SessionClock, SessionInterval } from './session-interval.ts';
+
+/** How a symbol is loaded (the persisted configuration of one symbol). */
+export interface SymbolSettings {
+  readonly symbol: string;
+  /** `1s` or `1m`. */
+  readonly baseInterval: string;
+  /** Canonical derived interval names, ascending. */
+  readonly derivedIntervals: readonly string[];
+  /** Trading days of history held in memory. */
+  readonly historicalDays: number;
+  /** Whether the session window is the extended session. */
+  readonly extendedHours: boolean;
+  /** Canonical indicator names. */
+  readonly indicators: readonly string[];
+}
+
+/** Session metrics of a symbol, over every base bar of the current session. */
+export interface SessionMetrics {
+  readonly volume: number;
+  readonly high: number | null;
+  readonly low: number | null;
+  readonly open: number | null;
+  readonly last: number | null;
+  readonly vwap: number | null;
+  readonly barCount: number;
+  /** End of the latest base bar: the instant the symbol's data is current to. */
+  readonly lastUpdate: Instant | null;
+}
+
+/** Bounds of the per-symbol quote and tick buffers. */
+export interface BufferBounds {
+  readonly quotes: number;
+  readonly ticks: number;
+}
+
+/**
+ * Everything the session holds about one symbol: identity and settings, the session bars with
+ * their derived intervals, quality and gaps, metrics, quotes, ticks and the historical window.
+ * Removing the symbol from the root map drops all of it at once.
+ */
+export class SymbolSessionData {
+  /** The current session's bars. */
+  readonly day: DayBars;
+  /** True once the historical window is in memory and session data is accepted. */
+  loaded = false;
+  /** The trailing historical window (empty until loaded). */
+  historical: HistoricalData;
+  readonly quotes: RingBuffer<Quote>;
+  readonly ticks: RingBuffer<Tick>;
+  /** Change sequence at which this entry was created. */
+  readonly createdSeq: number;
+  /** Change sequence of the last change of loaded state or history. */
+  stateSeq: number;
+  /** Change sequence of the last quote. */
+  quotesSeq = 0;
+  /** Change sequence of the last tick. */
+  ticksSeq = 0;
+  private readonly byName = new Map<string, SessionInterval>();
+
+  constructor(
+    readonly settings: SymbolSettings,
+    readonly date: IsoDate,
+    readonly window: TimeWindow,
+    readonly specs: readonly IntervalSpec[],
+    readonly historicalSpecs: readonly IntervalSpec[],
+    clock: SessionClock,
+    bounds: BufferBounds,
+    seq: number,
+  ) {
+    const [baseSpec, ...derivedSpecs] = specs;
+    if (!baseSpec) throw new Error('a symbol needs a base interval');
+    this.day = new DayBars(window, baseSpec, derivedSpecs, clock);
+    for (const interval of this.day.intervals()) this.byName.set(interval.name, interval);
+    this.quotes = new RingBuffer(bounds.quotes);
+    this.ticks = new RingBuffer(bounds.ticks);
+    this.historical = new HistoricalData(false, new Map(), historicalSpecs, settings.extendedHours, []);
+    this.createdSeq = seq;
+    this.stateSeq = seq;
+  }
+
+  /** The symbol. */
+  get symbol(): string {
+    return this.settings.symbol;
+  }
+
+  /** The streamed base interval's name. */
+  get baseInterval(): string {
+    return this.settings.baseInterval;
+  }
+
+  /** Derived interval names, ascending. */
+  get derivedIntervals(): readonly string[] {
+    return this.settings.derivedIntervals;
+  }
+
+  /** Whether the session window is the extended session. */
+  get extendedHours(): boolean {
+    return this.settings.extendedHours;
+  }
+
+  /** The base interval first, then the derived ones ascending. */
+  intervals(): SessionInterval[] {
+    return this.day.intervals();
+  }
+
+  /** One interval by name (any spelling that canonicalises to a held one). */
+  interval(name: string): SessionInterval | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The latest base bar, O(1). */
+  latestBar(): Bar | null {
+    return this.day.base.latestBar();
+  }
+
+  /** Session metrics over every base bar so far. */
+  metrics(): SessionMetrics {
+    const agg = this.day.aggregateBar();
+    const latest = this.day.base.series.latestSlot();
+    return {
+      volume: agg?.volume ?? 0,
+      high: agg?.high ?? null,
+      low: agg?.low ?? null,
+      open: agg?.open ?? null,
+      last: agg?.close ?? null,
+      vwap: agg?.vwap ?? null,
+      barCount: this.day.base.size,
+      lastUpdate: latest < 0 ? null : this.day.base.series.slotEnd(latest),
+    };
+  }
+
+  /** Change sequence of the last change of the metrics. */
+  get metricsSeq(): number {
+    return this.day.aggregate.has(0) ? this.day.aggregate.seq[0]! : 0;
+  }
+
+  /**
+   * Installs the historical window and today's stored bars read from the store, then marks the
+   * symbol loaded. `today` bars keep their stored revisions.
+   */
+  installHistory(barsByDate: ReadonlyMap<IsoDate, readonly StoredBar[]>, seq: number): void {
+    this.historical = new HistoricalData(
+      true,
+      barsByDate,
+      this.historicalSpecs,
+      this.settings.extendedHours,
+      this.settings.indicators,
+    );
+    this.stateSeq = seq;
+  }
+}
