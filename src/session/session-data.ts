@@ -303,6 +303,9 @@ export class SessionData implements SessionClock, ChangeSequence {
     }
     if (this.clockTime !== null) day.closeUpTo(this.isEnded ? data.window.end : this.clockTime, this, null);
     data.loaded = true;
+    const latest = day.base.series.latestSlot();
+    if (this.isActive && this.mode !== 'LIVE' && latest >= 0)
+      this.moveClock(day.base.series.slotEnd(latest), false);
     data.stateSeq = this.next();
     this.events.emit('session', { kind: 'SYMBOL_LOADED', symbol: data.symbol });
     return data;

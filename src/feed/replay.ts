@@ -1,0 +1,151 @@
+import type { BarInput, IsoDate, StoredBar } from '../domain/types.ts';
+
+type ReplayBar = StoredBar & { readonly symbol: string };
+
+import type { SessionService, SessionStore } from '../service/session-service.ts';
+
+/** Options of a replay. */
+export interface ReplayOptions {
+  /** Market time per wall time: 60 plays one 1m bar per second. Default 60. */
+  readonly speed?: number;
+  /** Called when the replay has played its last bar (after the session is ended). */
+  readonly onFinished?: () => void;
+}
+
+/** Where a replay stands. */
+export interface ReplayStatus {
+  readonly date: IsoDate | null;
+  readonly speed: number;
+  readonly paused: boolean;
+  readonly finished: boolean;
+  /** Bars still to play. */
+  readonly remaining: number;
+}
+
+/** Largest speed factor accepted. */
+export const MAX_REPLAY_SPEED = 100_000;
+
+/**
+ * Streams the bars stored for the session date through the same ingest path as live data, one
+ * timestamp at a time, waiting (gap between timestamps) / speed between steps, so the REPLAY clock,
+ * derived bars, quality and subscriptions behave as live. Symbols loaded while it runs join at the
+ * current clock. When the last bar is played the session is ended.
+ */
+export class ReplayDriver {
+  private queue: ReplayBar[] = [];
+  private lastPersisted = 0;
+  private symbols: string[] = [];
+  private position = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private paused = false;
+  private finished = false;
+  private stopped = false;
+  private readonly offLoaded: () => void;
+  readonly speed: number;
+
+  constructor(
+    private readonly service: SessionService,
+    private readonly store: SessionStore,
+    private readonly options: ReplayOptions = {},
+  ) {
+    this.speed = options.speed ?? 60;
+    this.offLoaded = service.session.events.on('session', (event) => {
+      if (event.kind === 'SYMBOL_LOADED' && event.symbol) this.addSymbol(event.symbol).catch(() => undefined);
+    });
+  }
+
+  /** Reads the loaded symbols' bars after the clock and starts playing. */
+  async start(): Promise<void> {
+    for (const symbol of this.service.session.loadedSymbols()) await this.addSymbol(symbol);
+    this.schedule(0);
+  }
+
+  private async addSymbol(symbol: string): Promise<void> {
+    const session = this.service.session;
+    const data = session.symbol(symbol);
+    if (!data || session.date === null) return;
+    const [rows = []] = await this.store.readSessionBars([
+      { symbol: data.symbol, interval: data.baseInterval, date: session.date },
+    ]);
+    const clock = session.time ?? Number.NEGATIVE_INFINITY;
+    const fresh = rows
+      .filter((bar) => bar.ts >= clock && bar.ts >= data.window.start && bar.ts < data.window.end)
+      .map((bar) => ({ ...bar, symbol: data.symbol }));
+    const rest = this.queue.slice(this.position).filter((bar) => bar.symbol !== data.symbol);
+    this.queue = [...rest, ...fresh].sort((a, b) => a.ts - b.ts);
+    this.position = 0;
+    if (!this.symbols.includes(data.symbol)) this.symbols.push(data.symbol);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped || this.paused || this.finished) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.step(), delay);
+    this.timer.unref?.();
+  }
+
+  private step(): void {
+    this.timer = null;
+    const session = this.service.session;
+    if (!session.active || session.clockMode !== 'REPLAY') {
+      this.finished = true;
+      return;
+    }
+    if (this.position >= this.queue.length) {
+      this.finished = true;
+      this.service
+        .endSession()
+        .catch(() => undefined)
+        .then(() => this.options.onFinished?.());
+      return;
+    }
+    const ts = this.queue[this.position]!.ts;
+    const batch: BarInput[] = [];
+    while (this.position < this.queue.length && this.queue[this.position]!.ts === ts) {
+      batch.push(this.queue[this.position]!);
+      this.position++;
+    }
+    this.service.ingestBars(batch);
+    const now = Date.now();
+    if (now - this.lastPersisted >= 1000) {
+      this.lastPersisted = now;
+      // A failed write is retried by the next one; the tree is unaffected.
+      this.service.persistState().catch(() => undefined);
+    }
+    const next = this.queue[this.position];
+    this.schedule(next ? Math.max(0, (next.ts - ts) / this.speed) : 0);
+  }
+
+  /** Pauses the replay (the clock stays where it is). */
+  pause(): void {
+    this.paused = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Resumes a paused replay. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.schedule(0);
+  }
+
+  /** Stops the replay for good and releases its listener. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.offLoaded();
+  }
+
+  /** Where the replay stands. */
+  status(): ReplayStatus {
+    return {
+      date: this.service.session.date,
+      speed: this.speed,
+      paused: this.paused,
+      finished: this.finished,
+      remaining: this.queue.length - this.position,
+    };
+  }
+}

@@ -1,0 +1,233 @@
+import { tradingDatesBefore } from '../domain/calendar.ts';
+import { ServiceError } from '../domain/errors.ts';
+import type {
+  BarInput,
+  ClockMode,
+  IngestResult,
+  Instant,
+  IsoDate,
+  Quote,
+  QuoteInput,
+  StoredBar,
+  Tick,
+  TickInput,
+} from '../domain/types.ts';
+import { MAX_REPLAY_SPEED, ReplayDriver } from '../feed/replay.ts';
+import type { SessionData, SymbolSettingsInput } from '../session/session-data.ts';
+import type { SymbolSessionData, SymbolSettings } from '../session/symbol-session-data.ts';
+
+/** The session state kept in the store so that a restarted server rebuilds the same tree. */
+export interface PersistedSessionState {
+  readonly date: IsoDate;
+  readonly clockMode: ClockMode;
+  readonly active: boolean;
+  /** The session clock when it was last persisted (covers advanceClock and the replay position). */
+  readonly clock: Instant | null;
+  /** Speed of a REPLAY session. */
+  readonly replaySpeed?: number | null;
+}
+
+/** One (symbol, interval, session date) whose stored bars are wanted. */
+export interface SessionBarsKey {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly date: IsoDate;
+}
+
+/** What the service needs from the persistent store. */
+export interface SessionStore {
+  /** Stored bars of each key, ascending, in one statement. */
+  readSessionBars(keys: readonly SessionBarsKey[]): Promise<StoredBar[][]>;
+  saveSymbolConfig(settings: SymbolSettings): Promise<void>;
+  deleteSymbolConfig(symbol: string): Promise<void>;
+  listSymbolConfigs(): Promise<SymbolSettings[]>;
+  saveSessionState(state: PersistedSessionState): Promise<void>;
+  loadSessionState(): Promise<PersistedSessionState | null>;
+}
+
+/** Where accepted data goes to be persisted (the write-behind writer). */
+export interface DataSink {
+  enqueueBar(symbol: string, interval: string, date: IsoDate, bar: StoredBar): void;
+  enqueueQuote(symbol: string, date: IsoDate, quote: Quote): void;
+  enqueueTick(symbol: string, date: IsoDate, tick: Tick): void;
+  /** Resolves once everything enqueued so far is durable. */
+  flush(): Promise<void>;
+}
+
+/**
+ * The session lifecycle over the tree and the store: starts and ends sessions, loads symbols with
+ * their history, persists configuration and feeds every accepted change to the writer. The tree
+ * stays the single source of truth; this class only moves data between it and PostgreSQL.
+ */
+export class SessionService {
+  private readonly unsubscribe: Array<() => void> = [];
+  /** The running replay of a REPLAY session, if any. */
+  replay: ReplayDriver | null = null;
+
+  constructor(
+    readonly session: SessionData,
+    private readonly store: SessionStore,
+    private readonly sink: DataSink,
+  ) {
+    this.unsubscribe.push(
+      session.events.on('bar', (change) => {
+        if (change.base) sink.enqueueBar(change.symbol, change.interval, change.date, change.bar);
+      }),
+      session.events.on('marketData', (change) => {
+        if (change.type === 'quote') sink.enqueueQuote(change.symbol, change.date, change.quote);
+        else sink.enqueueTick(change.symbol, change.date, change.tick);
+      }),
+    );
+  }
+
+  /**
+   * Rebuilds the tree from the persisted session state (after a restart): starts the session
+   * again, reloads every configured symbol with its stored bars, restores the clock, and ends it
+   * again when it had ended. Does nothing when nothing was persisted.
+   */
+  async restore(): Promise<boolean> {
+    const state = await this.store.loadSessionState();
+    if (!state) return false;
+    if (state.clockMode === 'REPLAY' && state.clock !== null) {
+      await this.startWithoutPersisting(
+        state.date,
+        state.clockMode,
+        state.replaySpeed ?? undefined,
+        state.clock,
+      );
+    } else {
+      await this.startWithoutPersisting(state.date, state.clockMode);
+    }
+    if (state.clock !== null && state.clockMode === 'MANUAL' && state.clock > (this.session.time ?? 0)) {
+      this.session.advanceClock(state.clock);
+    }
+    if (!state.active) {
+      this.stopReplay();
+      this.session.end();
+    }
+    return true;
+  }
+
+  /**
+   * Starts a session (ending the active one) and reloads every configured symbol. In REPLAY mode a
+   * replay of the date's stored bars starts at `replaySpeed` (market time per wall time, default 60).
+   * @throws ServiceError NOT_TRADING_DAY, BAD_USER_INPUT (speed)
+   */
+  async startSession(date: IsoDate, mode: ClockMode, replaySpeed?: number): Promise<void> {
+    if (replaySpeed !== undefined && !(replaySpeed > 0 && replaySpeed <= MAX_REPLAY_SPEED)) {
+      throw new ServiceError('BAD_USER_INPUT', `replaySpeed must be > 0 and ≤ ${MAX_REPLAY_SPEED}`);
+    }
+    await this.sink.flush();
+    await this.startWithoutPersisting(date, mode, replaySpeed);
+    await this.persistState();
+  }
+
+  private async startWithoutPersisting(
+    date: IsoDate,
+    mode: ClockMode,
+    replaySpeed?: number,
+    replayClock?: Instant,
+  ): Promise<void> {
+    this.stopReplay();
+    this.session.start(date, mode);
+    if (replayClock !== undefined) this.session.setReplayClock(replayClock);
+    const configs = await this.store.listSymbolConfigs();
+    for (const config of configs) await this.loadSymbol(config, false);
+    if (mode === 'REPLAY') {
+      this.replay = new ReplayDriver(
+        this,
+        this.store,
+        replaySpeed === undefined ? {} : { speed: replaySpeed },
+      );
+      await this.replay.start();
+    }
+  }
+
+  private stopReplay(): void {
+    this.replay?.stop();
+    this.replay = null;
+  }
+
+  /** Ends the session: every window closes; data stays readable until the next start. */
+  async endSession(): Promise<void> {
+    this.stopReplay();
+    this.session.end();
+    await this.persistState();
+  }
+
+  /** Moves the MANUAL clock forward and persists it. */
+  async advanceClock(to: Instant): Promise<void> {
+    this.session.advanceClock(to);
+    await this.persistState();
+  }
+
+  /**
+   * Loads a symbol (mid-session allowed): creates its entry, reads its trailing historical days and
+   * today's stored bars in one statement, installs them and marks it loaded. The same settings
+   * again change nothing; new settings rebuild the entry from the store.
+   */
+  async loadSymbol(input: SymbolSettingsInput, persist = true): Promise<SymbolSessionData> {
+    const { data, changed } = this.session.beginLoad(input);
+    if (!changed && data.loaded) return data;
+    if (persist) await this.store.saveSymbolConfig(data.settings);
+    await this.sink.flush();
+    const date = data.date;
+    const dates = tradingDatesBefore(date, data.settings.historicalDays);
+    const keys = [...dates, date].map((d) => ({ symbol: data.symbol, interval: data.baseInterval, date: d }));
+    const rows = await this.store.readSessionBars(keys);
+    if (this.session.symbol(data.symbol) !== data) return this.session.symbol(data.symbol) ?? data;
+    const history = new Map<IsoDate, StoredBar[]>();
+    dates.forEach((d, i) => {
+      history.set(d, rows[i] ?? []);
+    });
+    let today = rows[dates.length] ?? [];
+    if (this.session.clockMode === 'REPLAY') {
+      const clock = this.session.time ?? Number.NEGATIVE_INFINITY;
+      const baseMs = data.day.base.spec.ms;
+      today = today.filter((bar) => bar.ts + baseMs <= clock);
+    }
+    return this.session.completeLoad(data.symbol, history, today) ?? data;
+  }
+
+  /** Removes a symbol from memory and from the configuration; its stored bars stay. */
+  async removeSymbol(symbol: string): Promise<boolean> {
+    const removed = this.session.removeSymbol(symbol);
+    const key = symbol.trim().toUpperCase();
+    await this.store.deleteSymbolConfig(key);
+    return removed;
+  }
+
+  /** Ingests base bars (see SessionData.ingestBars); accepted bars reach the writer. */
+  ingestBars(bars: readonly BarInput[]): IngestResult {
+    return this.session.ingestBars(bars);
+  }
+
+  /** Ingests quotes. */
+  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult {
+    return this.session.ingestQuotes(quotes);
+  }
+
+  /** Ingests ticks. */
+  ingestTicks(ticks: readonly TickInput[]): IngestResult {
+    return this.session.ingestTicks(ticks);
+  }
+
+  /** Persists the session state (date, mode, active, clock, replay speed). */
+  async persistState(): Promise<void> {
+    const date = this.session.date;
+    if (date === null) return;
+    await this.store.saveSessionState({
+      date,
+      clockMode: this.session.clockMode,
+      active: this.session.active,
+      clock: this.session.time,
+      replaySpeed: this.replay?.speed ?? null,
+    });
+  }
+
+  /** Stops feeding the writer. */
+  dispose(): void {
+    this.stopReplay();
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+}
