@@ -315,14 +315,19 @@ export class SessionData implements SessionClock, ChangeSequence {
   removeSymbol(symbol: string): boolean {
     const key = normaliseSymbol(symbol);
     if (key === null || !this.symbolMap.has(key)) return false;
-    this.dropSymbol(key);
+    this.dropSymbol(key, true);
     return true;
   }
 
-  private dropSymbol(symbol: string): void {
+  /**
+   * Deletes a symbol's entry and records the removal for delta exports. Only an explicit removal is
+   * announced (SYMBOL_REMOVED); a reload with new settings or a new session re-creates the entry and
+   * announces SYMBOL_LOADED / SESSION_STARTED instead.
+   */
+  private dropSymbol(symbol: string, announce = false): void {
     this.symbolMap.delete(symbol);
     this.removedAt.set(symbol, this.next());
-    this.events.emit('session', { kind: 'SYMBOL_REMOVED', symbol });
+    if (announce) this.events.emit('session', { kind: 'SYMBOL_REMOVED', symbol });
   }
 
   /**
