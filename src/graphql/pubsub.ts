@@ -1,0 +1,193 @@
+/**
+ * Subscriptions over the tree's typed events (`session.events`).
+ *
+ * Every subscriber gets its own listener and its own bounded queue, so a slow subscriber never
+ * holds the ingest path or other subscribers back.
+ *
+ * **Overflow policy: drop the subscriber.** When a subscriber has `limit` events waiting (default
+ * 1,000) and another one arrives, its listener is removed at once, its queue is discarded and the
+ * stream delivers one last result whose error has `extensions.code = "SLOW_CONSUMER"`, then
+ * completes. Events are never dropped silently: a subscriber sees every event of its filter in
+ * order, or is told that it fell behind (it can then re-read the state with a query and subscribe
+ * again). Dropping the oldest events instead would leave a client with a quietly wrong picture.
+ *
+ * Every listener is removed when the stream ends for any reason: the client leaves (the transport
+ * calls `return()`), an overflow, or the server shuts down (`close()`).
+ */
+import type { SessionEvents, SessionTopics } from '../session/events.ts';
+
+/** Marker delivered once, as the last item of a subscriber's stream, when its queue overflowed. */
+export const OVERFLOW: unique symbol = Symbol('SLOW_CONSUMER');
+export type Overflow = typeof OVERFLOW;
+
+/**
+ * A bounded async queue of one subscriber. The producer pushes synchronously; the consumer pulls
+ * with `next()`. Items are handed over in a microtask, after the producer's synchronous work (an
+ * ingest batch, which moves the clock at its end) is done; `deliver` maps each item then and may
+ * skip it (return undefined). `return()` ends the stream immediately, even while a `next()` waits.
+ */
+export class BoundedQueue<T, U = T> implements AsyncIterableIterator<U | Overflow> {
+  private items: (T | Overflow)[] = [];
+  private head = 0;
+  private waiting: ((result: IteratorResult<U | Overflow>) => void) | null = null;
+  private drainScheduled = false;
+  private done = false;
+  private overflowed = false;
+  private finished = false;
+
+  /**
+   * @param limit most events that may wait undelivered
+   * @param deliver maps an item when it is handed to the consumer; undefined skips it
+   * @param onEnd called exactly once when the stream ends (removes the listener)
+   */
+  constructor(
+    private readonly limit: number,
+    private readonly deliver: (item: T) => U | undefined,
+    private readonly onEnd: () => void,
+  ) {}
+
+  /** Events waiting. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Whether the stream has ended or will end after the overflow marker. */
+  get ended(): boolean {
+    return this.done || this.overflowed;
+  }
+
+  /** Adds an event; overflows (and ends the stream) when `limit` are already waiting. */
+  push(item: T): void {
+    if (this.done || this.overflowed) return;
+    if (this.size >= this.limit) {
+      this.overflowed = true;
+      this.items = [OVERFLOW];
+      this.head = 0;
+      this.finish();
+    } else {
+      this.items.push(item);
+    }
+    if (this.waiting !== null && !this.drainScheduled) {
+      this.drainScheduled = true;
+      queueMicrotask(() => {
+        this.drainScheduled = false;
+        const waiting = this.waiting;
+        if (waiting === null) return;
+        const result = this.take();
+        if (result !== null) {
+          this.waiting = null;
+          waiting(result);
+        }
+      });
+    }
+  }
+
+  /** The next deliverable result, or null when the consumer has to wait. */
+  private take(): IteratorResult<U | Overflow> | null {
+    while (this.head < this.items.length) {
+      const item = this.items[this.head]!;
+      this.head++;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      if (item === OVERFLOW) return { value: OVERFLOW, done: false };
+      const value = this.deliver(item);
+      if (value !== undefined) return { value, done: false };
+    }
+    if (this.done || this.overflowed) {
+      this.done = true;
+      return { value: undefined, done: true };
+    }
+    return null;
+  }
+
+  next(): Promise<IteratorResult<U | Overflow>> {
+    const result = this.take();
+    if (result !== null) return Promise.resolve(result);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<U | Overflow>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<U | Overflow>> {
+    this.close();
+    return Promise.reject(error);
+  }
+
+  /** Ends the stream now: a waiting and every later `next()` resolve as done. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.items = [];
+    this.head = 0;
+    this.finish();
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.({ value: undefined, done: true });
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.onEnd();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+/** A filter and mapper of one topic's events; return undefined to skip an event. */
+export type Selector<K extends keyof SessionTopics, T> = (payload: SessionTopics[K]) => T | undefined;
+
+/**
+ * The typed pubsub of the API: each `subscribe` adds one listener to `session.events` feeding one
+ * bounded queue. Tracks open streams so a shutdown can end them all.
+ */
+export class SessionPubSub {
+  private readonly open = new Set<BoundedQueue<unknown, unknown>>();
+
+  constructor(
+    private readonly events: SessionEvents,
+    private readonly limit: number,
+  ) {}
+
+  /** Open subscriber streams. */
+  get subscribers(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Subscribes to one topic: `select` filters and maps each event synchronously when it happens,
+   * `deliver` maps it again when it is handed to the consumer (undefined skips it).
+   */
+  subscribe<K extends keyof SessionTopics, T, U = T>(
+    topic: K,
+    select: Selector<K, T>,
+    deliver: (item: T) => U | undefined = (item) => item as unknown as U,
+  ): BoundedQueue<T, U> {
+    let off: (() => void) | null = null;
+    const queue: BoundedQueue<T, U> = new BoundedQueue<T, U>(this.limit, deliver, () => {
+      off?.();
+      off = null;
+      this.open.delete(queue as BoundedQueue<unknown, unknown>);
+    });
+    off = this.events.on(topic, (payload) => {
+      const item = select(payload);
+      if (item !== undefined) queue.push(item);
+    });
+    this.open.add(queue as BoundedQueue<unknown, unknown>);
+    return queue;
+  }
+
+  /** Ends every open stream (server shutdown). */
+  close(): void {
+    for (const queue of [...this.open]) queue.close();
+  }
+}

@@ -1,0 +1,37 @@
+import { builder } from '../builder.ts';
+import type { BarPage } from '../paging.ts';
+import { BarRef } from './bar.ts';
+import { BarEdgeRef } from './bar-edge.ts';
+import { PageInfoRef } from './page-info.ts';
+
+/** One page of bars (see src/graphql/paging.ts for the rules). */
+export const BarConnectionRef = builder.objectRef<BarPage>('BarConnection');
+
+/** Arguments description shared by every `bars` field. */
+export const BARS_DESCRIPTION =
+  'Bars with from ≤ ts < to, ascending, paged the Relay way (first/after, last/before). Without first and last a page holds up to 1,000 bars (the last 1,000 when only before is given); first/last may ask for up to 10,000 (more: PAGE_TOO_LARGE). Cursors are opaque and stable.';
+
+BarConnectionRef.implement({
+  description: 'A page of bars.',
+  fields: (t) => ({
+    edges: t.field({
+      type: [BarEdgeRef],
+      description: 'The bars of the page with their cursors.',
+      resolve: (page) => page.edges,
+    }),
+    nodes: t.field({
+      type: [BarRef],
+      description: 'The bars of the page.',
+      resolve: (page) => page.nodes,
+    }),
+    pageInfo: t.field({
+      type: PageInfoRef,
+      description: 'Whether there are more bars before or after the page, and its cursors.',
+      resolve: (page) => page,
+    }),
+    totalCount: t.int({
+      description: 'Number of bars of the whole selection (from/to), not of the page.',
+      resolve: (page) => page.totalCount,
+    }),
+  }),
+});

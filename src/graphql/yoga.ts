@@ -1,0 +1,199 @@
+/**
+ * The GraphQL server (graphql-yoga) over the session tree: schema, per-request context (admin
+ * check, fresh DataLoaders), masked errors, abuse limits (graphql-armor, body size, batch size),
+ * GraphiQL, and SSE in both modes of the graphql-sse protocol on /graphql. The WebSocket transport
+ * (graphql-ws) is wired by the HTTP server on the same path (src/http/listen.ts).
+ */
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
+import type { GraphQLError, ValidationContext } from 'graphql/index.js';
+import { createYoga as createYogaServer, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { adminAccess } from './auth.ts';
+import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './builder.ts';
+import { createMaskError, type ErrorLog } from './errors.ts';
+import { type Limits, resolveLimits } from './limits.ts';
+import { SessionPubSub } from './pubsub.ts';
+import { schema } from './schema/index.ts';
+
+/** A pino-like logger. */
+export interface Logger extends ErrorLog {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+}
+
+/** What the GraphQL server is built from. */
+export interface YogaDeps {
+  /** The session service: all mutations go through it; reads use `service.session`. */
+  readonly service: GraphqlService;
+  /** Makes the per-request loaders of stored bars (called once per request); null: no store. */
+  readonly createLoaders?: (() => HistoryLoaders) | null;
+  /** The admin token mutations require. */
+  readonly adminToken: string;
+  readonly logger?: Logger | null;
+  /** Overrides of the default limits (src/graphql/limits.ts). */
+  readonly limits?: Partial<Limits>;
+  readonly metrics?: GraphqlMetrics | null;
+  /** Serve GraphiQL on GET /graphql from a browser (default true). */
+  readonly graphiql?: boolean;
+}
+
+/** What a transport hands the context factory (yoga's request, or graphql-ws's connection). */
+interface InitialContext {
+  readonly request?: Request;
+  readonly connectionParams?: Readonly<Record<string, unknown>>;
+  readonly req?: { readonly headers: Readonly<Record<string, string | string[] | undefined>> };
+}
+
+/** The yoga server with the pieces the HTTP layer needs. */
+export type SessionYoga = YogaServerInstance<Record<string, unknown>, Context> & {
+  /** Subscriber streams (closed when the yoga server is disposed). */
+  readonly pubsub: SessionPubSub;
+  readonly limits: Limits;
+};
+
+const EXAMPLE_QUERY = `# Everything about the session's symbols in one request
+query Session {
+  session {
+    date
+    phase
+    time
+    symbols {
+      symbol
+      metrics { volume vwap last }
+      intervals {
+        name
+        quality
+        gapCount
+        bars(last: 5) { nodes { ts open high low close volume complete } }
+      }
+    }
+  }
+}
+
+# Live bars (run it on its own):
+# subscription { barUpdates(intervals: ["1m"]) { symbol interval kind bar { ts close volume } } }
+`;
+
+function headerOf(initial: InitialContext): string | null {
+  const fromRequest = initial.request?.headers.get('authorization');
+  if (fromRequest) return fromRequest;
+  const params = initial.connectionParams;
+  const fromParams = params?.['authorization'] ?? params?.['Authorization'];
+  if (typeof fromParams === 'string') return fromParams;
+  const fromUpgrade = initial.req?.headers['authorization'];
+  return typeof fromUpgrade === 'string' ? fromUpgrade : null;
+}
+
+/** Refuses bodies above the limit from their Content-Length (the HTTP server also counts bytes). */
+function bodyLimitPlugin(maxBytes: number): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      const length = Number(request.headers.get('content-length') ?? '0');
+      if (length > maxBytes) {
+        endResponse(
+          new fetchAPI.Response(
+            JSON.stringify({
+              errors: [
+                {
+                  message: `request body of ${length} bytes is larger than the limit of ${maxBytes} bytes`,
+                  extensions: { code: 'BODY_TOO_LARGE' },
+                },
+              ],
+            }),
+            { status: 413, headers: { 'content-type': 'application/json; charset=utf-8' } },
+          ),
+        );
+      }
+    },
+  };
+}
+
+/**
+ * The graphql-sse protocol's single connection mode (PUT reserves a stream, the token header or
+ * query parameter addresses it) on /graphql. Distinct connections mode — a POST or GET with
+ * `Accept: text/event-stream` — is yoga's own SSE and needs nothing extra.
+ */
+function singleConnectionSsePlugin(): Plugin {
+  const inner = useGraphQLSSE({ endpoint: '/graphql' }) as Plugin;
+  return {
+    ...(inner.onYogaInit ? { onYogaInit: inner.onYogaInit } : {}),
+    onRequest(payload) {
+      const { request } = payload;
+      const url = new URL(request.url);
+      const single =
+        request.method === 'PUT' ||
+        (request.method === 'DELETE' && url.searchParams.has('token')) ||
+        request.headers.has('x-graphql-event-stream-token') ||
+        url.searchParams.has('token');
+      if (single) return inner.onRequest?.(payload);
+    },
+  };
+}
+
+function codeRejections(code: string) {
+  return [
+    (_ctx: ValidationContext | null, error: GraphQLError) => {
+      (error.extensions as Record<string, unknown>)['code'] = code;
+    },
+  ];
+}
+
+function disposePlugin(pubsub: SessionPubSub): Plugin {
+  return {
+    onDispose() {
+      pubsub.close();
+    },
+  };
+}
+
+/**
+ * Builds the GraphQL server. app.ts calls it; tests call `yoga.fetch`; src/http/listen.ts serves
+ * it over HTTP, SSE and WebSocket.
+ */
+export function createYoga(deps: YogaDeps): SessionYoga {
+  const limits = resolveLimits(deps.limits);
+  const session = deps.service.session;
+  const pubsub = new SessionPubSub(session.events, limits.subscriberQueue);
+  const logger = deps.logger ?? null;
+  const yoga = createYogaServer<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql:
+      deps.graphiql === false ? false : { title: 'Session data service', defaultQuery: EXAMPLE_QUERY },
+    logging: logger
+      ? {
+          debug: (...args: unknown[]) => logger.debug(args.map(String).join(' ')),
+          info: (...args: unknown[]) => logger.info(args.map(String).join(' ')),
+          warn: (...args: unknown[]) => logger.warn(args.map(String).join(' ')),
+          error: (...args: unknown[]) => logger.error({ args: args.map(String) }, 'graphql'),
+        }
+      : false,
+    maskedErrors: { maskError: createMaskError(logger) },
+    context: (initial): Context => ({
+      service: deps.service,
+      session,
+      admin: adminAccess(headerOf(initial as InitialContext), deps.adminToken),
+      loaders: deps.createLoaders ? deps.createLoaders() : null,
+      limits,
+      pubsub,
+      metrics: deps.metrics ?? null,
+      memo: new Map(),
+    }),
+    plugins: [
+      bodyLimitPlugin(limits.maxBodyBytes),
+      singleConnectionSsePlugin(),
+      EnvelopArmorPlugin({
+        maxDepth: { n: limits.maxDepth, onReject: codeRejections('DEPTH_LIMIT') },
+        maxAliases: { n: limits.maxAliases, onReject: codeRejections('ALIAS_LIMIT') },
+        maxTokens: { n: limits.maxTokens, onReject: codeRejections('TOKEN_LIMIT') },
+        maxDirectives: { n: limits.maxDirectives, onReject: codeRejections('DIRECTIVE_LIMIT') },
+        costLimit: { maxCost: limits.maxCost, onReject: codeRejections('COST_LIMIT') },
+        blockFieldSuggestion: { enabled: true },
+      }),
+      disposePlugin(pubsub),
+    ],
+  });
+  return Object.assign(yoga, { pubsub, limits }) as SessionYoga;
+}
