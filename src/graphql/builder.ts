@@ -24,19 +24,14 @@ import type { SymbolSessionData } from '../session/symbol-session-data.ts';
 import type { Limits } from './limits.ts';
 import type { SessionPubSub } from './pubsub.ts';
 
-/** Options of a session start beyond the contract's arguments. */
-export interface StartOptions {
-  /** REPLAY only: how many times faster than real time the stored bars are streamed. */
-  readonly replaySpeed?: number;
-}
-
 /**
  * What the GraphQL layer needs from the session service (`src/service/session-service.ts`).
  * Every mutation goes through it; reads go straight to `session`, the in-memory tree.
  */
 export interface GraphqlService {
   readonly session: SessionData;
-  startSession(date: IsoDate, mode: ClockMode, options?: StartOptions): Promise<void>;
+  /** `replaySpeed`: REPLAY only, market time per wall time (the service's default when omitted). */
+  startSession(date: IsoDate, mode: ClockMode, replaySpeed?: number): Promise<void>;
   endSession(): Promise<void>;
   advanceClock(to: Instant): Promise<void>;
   loadSymbol(input: SymbolSettingsInput): Promise<SymbolSessionData>;

@@ -157,12 +157,18 @@ export interface TestApi {
   ): Promise<GqlResponse<T>>;
 }
 
-/** Builds the API over a fresh tree; `spy` stores the SPY sample (January 2011) under "SPY". */
-export function createTestApi(options: { spy?: boolean; limits?: Partial<Limits> } = {}): TestApi {
+/**
+ * Builds the API over a fresh tree. The store holds the SPY sample (January 2011) under "SPY"
+ * unless `spy` is false, except the dates in `notStored` (to ingest those through the API).
+ */
+export function createTestApi(
+  options: { spy?: boolean; notStored?: readonly IsoDate[]; limits?: Partial<Limits> } = {},
+): TestApi {
   const session = new SessionData();
   const store = new MemoryStore();
   if (options.spy !== false) {
-    for (const [date, bars] of readSpy()) store.put('SPY', date, bars);
+    for (const [date, bars] of readSpy())
+      if (!options.notStored?.includes(date)) store.put('SPY', date, bars);
   }
   const service = new TestService(session, store);
   const yoga = createYoga({

@@ -3,7 +3,6 @@ import type { SessionData } from '../../session/session-data.ts';
 import { instantArg, symbolArg, symbolSetArg } from '../args.ts';
 import { requireAdmin } from '../auth.ts';
 import { builder } from '../builder.ts';
-import { userError } from '../errors.ts';
 import { ExportRef } from './export.ts';
 import { SymbolRef } from './symbol.ts';
 import { TradingDayRef } from './trading-day.ts';
@@ -135,18 +134,9 @@ builder.mutationField('startSession', (t) =>
     resolve: async (_root, args, ctx) => {
       requireAdmin(ctx);
       const speed = args.replaySpeed;
-      if (
-        speed !== null &&
-        speed !== undefined &&
-        !(Number.isFinite(speed) && speed > 0 && speed <= 100_000)
-      ) {
-        throw userError('BAD_USER_INPUT', `replaySpeed must be > 0 and ≤ 100000, got ${speed}`);
-      }
-      await ctx.service.startSession(
-        args.date,
-        args.clockMode ?? 'LIVE',
-        speed === null || speed === undefined ? {} : { replaySpeed: speed },
-      );
+      if (speed === null || speed === undefined)
+        await ctx.service.startSession(args.date, args.clockMode ?? 'LIVE');
+      else await ctx.service.startSession(args.date, args.clockMode ?? 'LIVE', speed);
       return ctx.session;
     },
   }),

@@ -1,0 +1,159 @@
+/**
+ * The HTTP server: plain routes (src/http/routes.ts), GraphQL over HTTP and SSE (yoga) and
+ * GraphQL over WebSocket (graphql-ws protocol) on the same `/graphql` path, request metrics, a
+ * request body limit, and a clean close.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ExecutionArgs } from 'graphql/index.js';
+import { GraphQLError } from 'graphql/index.js';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { SessionYoga } from '../graphql/yoga.ts';
+import type { SessionData } from '../session/session-data.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { handleRoute, routeOf } from './routes.ts';
+
+/** What the server serves. */
+export interface ListenOptions {
+  readonly yoga: SessionYoga;
+  readonly session: SessionData;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly metrics?: ServiceMetrics | null;
+  readonly ready?: () => boolean | Promise<boolean>;
+  /** Receives unexpected errors of the plain routes. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A listening server. */
+export interface HttpService {
+  readonly server: Server;
+  /** `http://host:port` */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, ends every subscription and connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+type EnvelopedRoot = {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+};
+
+/** Starts listening. */
+export async function listen(options: ListenOptions): Promise<HttpService> {
+  const { yoga, metrics } = options;
+  const maxBody = yoga.limits.maxBodyBytes;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (metrics) {
+      res.once('finish', () => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.observeRequest(routeOf(path), req.method ?? 'GET', res.statusCode, seconds);
+      });
+    }
+    handleRoute(
+      {
+        session: options.session,
+        metrics: metrics ?? null,
+        ...(options.ready ? { ready: options.ready } : {}),
+      },
+      req,
+      res,
+    )
+      .then((handled) => {
+        if (handled) return;
+        const length = req.headers['content-length'];
+        if (length === undefined && req.headers['transfer-encoding'] !== undefined) {
+          sendError(res, 411, 'LENGTH_REQUIRED', 'send the request body with a Content-Length');
+          return;
+        }
+        if (Number(length ?? 0) > maxBody) {
+          sendError(res, 413, 'BODY_TOO_LARGE', `request body is larger than the limit of ${maxBody} bytes`);
+          req.resume();
+          return;
+        }
+        return yoga(req, res);
+      })
+      .catch((error: unknown) => {
+        options.onError?.(error);
+        if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+        else res.destroy();
+      });
+  });
+
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBody });
+  const wsDisposable = useServer(
+    {
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const enveloped = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        let document: ReturnType<typeof enveloped.parse>;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          operationName: payload.operationName ?? null,
+          document,
+          variableValues: payload.variables ?? null,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        return args;
+      },
+    },
+    wsServer,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | null = null;
+  return {
+    server,
+    port: address.port,
+    url: `http://${host}:${address.port}`,
+    close() {
+      closing ??= (async () => {
+        yoga.pubsub.close();
+        await wsDisposable.dispose();
+        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Prometheus metrics (GET /metrics): ingest counts and rejections by code, open subscribers,
+ * the store writer's backlog, HTTP request latency, plus Node's default process metrics.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { GraphqlMetrics } from '../graphql/builder.ts';
+
+/** Live figures the metrics read when scraped. */
+export interface MetricSources {
+  /** Open GraphQL subscriber streams. */
+  readonly subscribers?: () => number;
+  /** Changes waiting in the write-behind writer. */
+  readonly writerBacklog?: () => number;
+}
+
+/** The service's metrics. */
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  /** What the GraphQL resolvers feed. */
+  readonly graphql: GraphqlMetrics;
+  /** Records one HTTP request. */
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
+  /** Sets (or replaces) where live gauges read from. */
+  setSources(sources: MetricSources): void;
+}
+
+/** Creates the metrics on their own registry (so tests and several apps do not collide). */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  let sources: MetricSources = {};
+  const items = new Counter({
+    name: 'session_ingest_items_total',
+    help: 'Items received by the ingest mutations, by kind (bars, quotes, ticks) and outcome.',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+  const rejections = new Counter({
+    name: 'session_ingest_rejections_total',
+    help: 'Refused ingest items by kind and rejection code.',
+    labelNames: ['kind', 'code'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'session_graphql_subscribers',
+    help: 'Open GraphQL subscriber streams (WebSocket and SSE).',
+    registers: [registry],
+    collect() {
+      this.set(sources.subscribers?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'session_writer_backlog',
+    help: 'Changes accepted but not yet written to PostgreSQL.',
+    registers: [registry],
+    collect() {
+      this.set(sources.writerBacklog?.() ?? 0);
+    },
+  });
+  const latency = new Histogram({
+    name: 'session_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status (streams: time to the response head).',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    graphql: {
+      ingested(kind, accepted, rejectedCodes) {
+        items.inc({ kind, outcome: 'accepted' }, accepted);
+        if (rejectedCodes.length > 0) items.inc({ kind, outcome: 'rejected' }, rejectedCodes.length);
+        for (const code of rejectedCodes) rejections.inc({ kind, code });
+      },
+    },
+    observeRequest(route, method, status, seconds) {
+      latency.observe({ route, method, status: String(status) }, seconds);
+    },
+    setSources(next) {
+      sources = next;
+    },
+  };
+}
