@@ -76,6 +76,8 @@ export interface Context {
   readonly limits: Limits;
   readonly pubsub: SessionPubSub;
   readonly metrics: GraphqlMetrics | null;
+  /** Aborted when the HTTP client goes away (SSE); null over WebSocket. */
+  readonly signal: AbortSignal | null;
   /** Per-request memo (e.g. historical days read from the store), keyed by the caller. */
   readonly memo: Map<string, unknown>;
 }

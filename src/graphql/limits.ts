@@ -19,7 +19,12 @@ export interface Limits {
   readonly maxAliases: number;
   /** Most lexical tokens in one document (graphql-armor max-tokens). Send big batches as variables. */
   readonly maxTokens: number;
-  /** Highest static cost of one operation (graphql-armor cost-limit). */
+  /**
+   * Highest static cost of one operation (graphql-armor cost-limit: objects 2, scalars 1, ×1.5 per
+   * level, × the literal `first`/`last` of a field). The default admits reading one whole page of
+   * 10,000 bars with every field through session → symbols → intervals (about 2.2 million); what
+   * bounds a request's real size is the page cap, the depth, alias and token limits together.
+   */
   readonly maxCost: number;
   /** Most directives in one operation (graphql-armor max-directives). */
   readonly maxDirectives: number;
@@ -39,7 +44,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxDepth: 10,
   maxAliases: 30,
   maxTokens: 2_000,
-  maxCost: 5_000,
+  maxCost: 5_000_000,
   maxDirectives: 10,
   subscriberQueue: 1_000,
   maxHistoryDates: 260,

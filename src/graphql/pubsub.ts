@@ -4,12 +4,16 @@
  * Every subscriber gets its own listener and its own bounded queue, so a slow subscriber never
  * holds the ingest path or other subscribers back.
  *
- * **Overflow policy: drop the subscriber.** When a subscriber has `limit` events waiting (default
- * 1,000) and another one arrives, its listener is removed at once, its queue is discarded and the
- * stream delivers one last result whose error has `extensions.code = "SLOW_CONSUMER"`, then
- * completes. Events are never dropped silently: a subscriber sees every event of its filter in
- * order, or is told that it fell behind (it can then re-read the state with a query and subscribe
- * again). Dropping the oldest events instead would leave a client with a quietly wrong picture.
+ * **Overflow policy: drop the subscriber.** Events come in bursts: everything one ingest batch (or
+ * one lifecycle change) emits is queued synchronously and handed over afterwards. When a burst
+ * starts while a subscriber still has `limit` (default 1,000) or more events of earlier bursts
+ * waiting, that subscriber is dropped: its listener is removed at once, its queue is discarded and
+ * the stream delivers one last result whose error has `extensions.code = "SLOW_CONSUMER"`, then
+ * completes. A consumer that keeps up never loses anything, however large one batch is; a queue
+ * never holds more than `limit` events plus one burst (bounded by the ingest batch limit). Events
+ * are never dropped silently: a subscriber sees every event of its filter in order, or is told that
+ * it fell behind (it can re-read the state with a query and subscribe again). Dropping the oldest
+ * events instead would leave a client with a quietly wrong picture.
  *
  * Every listener is removed when the stream ends for any reason: the client leaves (the transport
  * calls `return()`), an overflow, or the server shuts down (`close()`).
@@ -34,6 +38,7 @@ export class BoundedQueue<T, U = T> implements AsyncIterableIterator<U | Overflo
   private done = false;
   private overflowed = false;
   private finished = false;
+  private inBurst = false;
 
   /**
    * @param limit most events that may wait undelivered
@@ -56,10 +61,21 @@ export class BoundedQueue<T, U = T> implements AsyncIterableIterator<U | Overflo
     return this.done || this.overflowed;
   }
 
-  /** Adds an event; overflows (and ends the stream) when `limit` are already waiting. */
+  /**
+   * Adds an event. The first event of a burst (a synchronous run of pushes) overflows the queue,
+   * ending the stream, when `limit` events of earlier bursts are still waiting.
+   */
   push(item: T): void {
     if (this.done || this.overflowed) return;
-    if (this.size >= this.limit) {
+    let overflow = false;
+    if (!this.inBurst) {
+      this.inBurst = true;
+      queueMicrotask(() => {
+        this.inBurst = false;
+      });
+      overflow = this.size >= this.limit;
+    }
+    if (overflow) {
       this.overflowed = true;
       this.items = [OVERFLOW];
       this.head = 0;
@@ -165,19 +181,29 @@ export class SessionPubSub {
 
   /**
    * Subscribes to one topic: `select` filters and maps each event synchronously when it happens,
-   * `deliver` maps it again when it is handed to the consumer (undefined skips it).
+   * `deliver` maps it again when it is handed to the consumer (undefined skips it). `signal` (the
+   * HTTP request's, for SSE) ends the stream as soon as the client goes away, even while nothing
+   * is being delivered.
    */
   subscribe<K extends keyof SessionTopics, T, U = T>(
     topic: K,
     select: Selector<K, T>,
     deliver: (item: T) => U | undefined = (item) => item as unknown as U,
+    signal: AbortSignal | null = null,
   ): BoundedQueue<T, U> {
     let off: (() => void) | null = null;
+    const onAbort = () => queue.close();
     const queue: BoundedQueue<T, U> = new BoundedQueue<T, U>(this.limit, deliver, () => {
       off?.();
       off = null;
+      signal?.removeEventListener('abort', onAbort);
       this.open.delete(queue as BoundedQueue<unknown, unknown>);
     });
+    if (signal?.aborted) {
+      queue.close();
+      return queue;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
     off = this.events.on(topic, (payload) => {
       const item = select(payload);
       if (item !== undefined) queue.push(item);

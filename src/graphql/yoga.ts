@@ -179,6 +179,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
       limits,
       pubsub,
       metrics: deps.metrics ?? null,
+      signal: (initial as InitialContext).request?.signal ?? null,
       memo: new Map(),
     }),
     plugins: [

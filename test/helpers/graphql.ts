@@ -207,3 +207,68 @@ export function barInput(symbol: string, bar: StoredBar): Record<string, unknown
     volume: bar.volume,
   };
 }
+
+/** One Server-Sent Events stream of a subscription, opened through yoga.fetch. */
+export interface SseStream {
+  /** The next `next` payload, or null when the stream completed. */
+  next(timeoutMs?: number): Promise<GqlResponse | null>;
+  close(): void;
+}
+
+/** Subscribes through yoga.fetch with `Accept: text/event-stream` (distinct connections mode). */
+export async function openSse(
+  yoga: SessionYoga,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<SseStream> {
+  const abort = new AbortController();
+  const response = await yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ query, variables }),
+    signal: abort.signal,
+  });
+  if (!response.body) throw new Error(`no stream: ${response.status}`);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const events: (GqlResponse | null)[] = [];
+  const read = async (): Promise<void> => {
+    while (events.length === 0) {
+      const { value, done } = await reader.read();
+      if (done) {
+        events.push(null);
+        return;
+      }
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event === 'next' && data) events.push(JSON.parse(data) as GqlResponse);
+        if (event === 'complete') events.push(null);
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  };
+  return {
+    async next(timeoutMs = 2_000) {
+      if (events.length === 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          read(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no event in time')), timeoutMs);
+          }),
+        ]).finally(() => clearTimeout(timer));
+      }
+      return events.shift() ?? null;
+    },
+    close() {
+      abort.abort();
+      reader.cancel().catch(() => undefined);
+    },
+  };
+}

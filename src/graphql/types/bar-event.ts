@@ -57,7 +57,7 @@ builder.subscriptionField('barUpdates', (t) =>
       'Events reach a subscriber in the order they happened. Base bars: ADDED when first seen, UPDATED on correction; derived bars: ADDED when the window gets its first base bar, UPDATED on every later change including the window closing.',
       'With completeOnly, a derived bar is delivered once as ADDED when its window closes (or when it is created already closed), then as UPDATED for later corrections; a base bar is delivered once the session clock has passed its end (in MANUAL/REPLAY mode: right after the ingest batch that moves the clock past it).',
       'A removed symbol: its SYMBOL_REMOVED arrives on sessionEvents; this stream stays open and carries the symbol’s events again if it is loaded again.',
-      'Overflow: a subscriber with 1,000 undelivered events is dropped — its stream ends with one error result, code SLOW_CONSUMER (no event is ever skipped silently).',
+      'Overflow: a subscriber still holding 1,000 undelivered events when a new batch of events comes is dropped — its stream ends with one error result, code SLOW_CONSUMER (no event is ever skipped silently).',
     ].join('\n'),
     args: {
       symbols: t.arg.stringList({ description: 'Only these symbols (case-insensitive); null = all.' }),
@@ -94,13 +94,14 @@ builder.subscriptionField('barUpdates', (t) =>
           }
           return { symbol: change.symbol, interval: change.interval, kind: item.kind, bar };
         },
+        ctx.signal,
       );
     },
-    resolve: (payload) => {
+    resolve: (payload, _args, ctx) => {
       if (payload === OVERFLOW) {
         throw userError(
           'SLOW_CONSUMER',
-          'this subscriber fell 1,000 events behind and was dropped; re-read the state with a query and subscribe again',
+          `this subscriber was still ${ctx.limits.subscriberQueue} or more events behind when new ones came and was dropped; re-read the state with a query and subscribe again`,
         );
       }
       return payload;

@@ -59,10 +59,14 @@ builder.subscriptionField('sessionEvents', (t) =>
     },
     subscribe: (_root, args, ctx) => {
       const symbols = symbolSetArg('symbols', args.symbols);
-      return ctx.pubsub.subscribe('session', (change): SessionEventPayload | undefined =>
-        symbols === null || change.symbol === null || symbols.has(change.symbol)
-          ? { kind: change.kind, symbol: change.symbol }
-          : undefined,
+      return ctx.pubsub.subscribe(
+        'session',
+        (change): SessionEventPayload | undefined =>
+          symbols === null || change.symbol === null || symbols.has(change.symbol)
+            ? { kind: change.kind, symbol: change.symbol }
+            : undefined,
+        undefined,
+        ctx.signal,
       );
     },
     resolve: (payload) => {
