@@ -1,0 +1,275 @@
+/**
+ * Real clients over a real port (loopback): graphql-ws and graphql-sse (both modes) receive bar
+ * events in order, a removed symbol's subscribers get SYMBOL_REMOVED, disconnects free their
+ * listeners; graphql-http's server audits pass without error or warning; the plain routes answer.
+ */
+
+import { serverAudits } from 'graphql-http';
+import { createClient as createSseClient } from 'graphql-sse';
+import { type Client, createClient as createWsClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { StoredBar } from '../../src/domain/types.ts';
+import { createYoga } from '../../src/graphql/yoga.ts';
+import { type HttpService, listen } from '../../src/http/listen.ts';
+import { createMetrics } from '../../src/http/metrics.ts';
+import { ADMIN_TOKEN, barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
+
+const DATE = '2011-01-11';
+const day = readSpy()
+  .get(DATE)!
+  .filter((b) => b.ts >= Date.UTC(2011, 0, 11, 14, 30));
+const iso = (ms: number) => new Date(ms).toISOString();
+
+let api: TestApi;
+let http: HttpService;
+let baseline: { bar: number; session: number };
+
+beforeAll(async () => {
+  api = createTestApi({ notStored: [DATE] });
+  const metrics = createMetrics();
+  // The same service behind a yoga that feeds the metrics (as app.ts wires it).
+  const yoga = createYoga({
+    service: api.service,
+    adminToken: ADMIN_TOKEN,
+    metrics: metrics.graphql,
+    createLoaders: () => api.store.loaders(),
+  });
+  metrics.setSources({ subscribers: () => yoga.pubsub.subscribers });
+  http = await listen({ yoga, session: api.session, host: '127.0.0.1', port: 0, metrics });
+  await api.gql(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
+  await api.gql(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
+  baseline = { bar: api.session.events.count('bar'), session: api.session.events.count('session') };
+});
+
+afterAll(async () => {
+  await http.close();
+});
+
+async function post(query: string, variables?: Record<string, unknown>, token: string | null = ADMIN_TOKEN) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  const response = await fetch(`${http.url}/graphql`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as {
+    data?: Record<string, unknown>;
+    errors?: { extensions?: { code?: string } }[];
+  };
+}
+
+async function ingest(bars: readonly StoredBar[]): Promise<void> {
+  const r = await post('mutation($b: [BarInput!]!) { ingestBars(bars: $b) { accepted } }', {
+    b: bars.map((b) => barInput('SPY', b)),
+  });
+  expect(r.data).toEqual({ ingestBars: { accepted: bars.length } });
+}
+
+/** Collects a subscription's payloads. */
+function collect(
+  subscribe: (sink: {
+    next: (v: unknown) => void;
+    error: (e: unknown) => void;
+    complete: () => void;
+  }) => () => void,
+) {
+  const values: Record<string, unknown>[] = [];
+  const errors: unknown[] = [];
+  let completed = false;
+  const stop = subscribe({
+    next: (v) => values.push(v as Record<string, unknown>),
+    error: (e) => errors.push(e),
+    complete: () => {
+      completed = true;
+    },
+  });
+  return { values, errors, stop, completed: () => completed };
+}
+
+async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('graphql-ws and graphql-sse clients', () => {
+  let ws: Client;
+
+  it('deliver bar events in order on every transport, and SYMBOL_REMOVED; leaving frees listeners', async () => {
+    ws = createWsClient({
+      url: `${http.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      lazy: false,
+    });
+    const sse = createSseClient({ url: `${http.url}/graphql` });
+    const sseSingle = createSseClient({ url: `${http.url}/graphql`, singleConnection: true });
+    const query = {
+      query:
+        'subscription { barUpdates(symbols: ["SPY"], intervals: ["1m"]) { symbol interval kind bar { ts close } } }',
+    };
+    const events = { query: 'subscription { sessionEvents(symbols: ["SPY"]) { kind symbol } }' };
+    const subs = [
+      collect((sink) => ws.subscribe(query, sink)),
+      collect((sink) => sse.subscribe(query, sink)),
+      collect((sink) => sseSingle.subscribe(query, sink)),
+    ];
+    const lifecycle = [
+      collect((sink) => ws.subscribe(events, sink)),
+      collect((sink) => sse.subscribe(events, sink)),
+    ];
+    await until(() => api.session.events.count('bar') === baseline.bar + 3, 'three bar subscribers');
+    await until(
+      () => api.session.events.count('session') === baseline.session + 2,
+      'two session subscribers',
+    );
+    const bars = day.slice(0, 30);
+    for (let i = 0; i < bars.length; i += 3) await ingest(bars.slice(i, i + 3));
+    for (const sub of subs) await until(() => sub.values.length === 30, 'thirty bar events');
+    for (const sub of subs) {
+      expect(sub.errors).toEqual([]);
+      expect(
+        sub.values.map((v) => (v['data'] as { barUpdates: { bar: { ts: string } } }).barUpdates.bar.ts),
+      ).toEqual(bars.map((b) => iso(b.ts)));
+      expect(sub.values[0]).toEqual({
+        data: {
+          barUpdates: {
+            symbol: 'SPY',
+            interval: '1m',
+            kind: 'ADDED',
+            bar: { ts: iso(bars[0]!.ts), close: bars[0]!.close },
+          },
+        },
+      });
+    }
+    expect(await post('mutation { removeSymbol(symbol: "SPY") }')).toEqual({ data: { removeSymbol: true } });
+    for (const sub of lifecycle) {
+      await until(() => sub.values.length === 1, 'SYMBOL_REMOVED');
+      expect(sub.values[0]).toEqual({ data: { sessionEvents: { kind: 'SYMBOL_REMOVED', symbol: 'SPY' } } });
+    }
+    for (const sub of [...subs, ...lifecycle]) sub.stop();
+    await until(
+      () =>
+        api.session.events.count('bar') === baseline.bar &&
+        api.session.events.count('session') === baseline.session,
+      'listeners to be removed',
+    );
+    await post('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
+    await ws.dispose();
+    sse.dispose();
+    sseSingle.dispose();
+  });
+
+  it('frees the listeners of a WebSocket that drops without saying goodbye', async () => {
+    const socket = new WebSocket(`${http.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const acked = new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await acked;
+    socket.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: 'subscription { barUpdates { symbol } }' },
+      }),
+    );
+    await until(() => api.session.events.count('bar') === baseline.bar + 1, 'a subscriber');
+    socket.terminate();
+    await until(() => api.session.events.count('bar') === baseline.bar, 'the listener to be removed');
+  });
+
+  it('runs admin mutations over WebSocket with the token in connectionParams', async () => {
+    const withToken = createWsClient({
+      url: `${http.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const without = createWsClient({
+      url: `${http.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+    });
+    const run = (client: Client) =>
+      new Promise<unknown>((resolve) => {
+        const out: unknown[] = [];
+        client.subscribe(
+          { query: `mutation { advanceClock(to: "2011-01-11T16:00:00Z") { time } }` },
+          { next: (v) => out.push(v), error: (e) => resolve(e), complete: () => resolve(out[0]) },
+        );
+      });
+    expect(await run(withToken)).toEqual({ data: { advanceClock: { time: '2011-01-11T16:00:00.000Z' } } });
+    const refused = (await run(without)) as { errors: { extensions: { code: string } }[] };
+    expect(refused.errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
+    await withToken.dispose();
+    await without.dispose();
+  });
+});
+
+describe('GraphQL over HTTP conformance', () => {
+  it('passes every graphql-http server audit without error or warning', async () => {
+    const results = await Promise.all(
+      serverAudits({ url: `${http.url}/graphql` }).map((audit) => audit.fn()),
+    );
+    const failed = results.filter((r) => r.status !== 'ok').map((r) => `${r.status}: ${r.name}`);
+    expect(failed).toEqual([]);
+    expect(results.length).toBeGreaterThan(20);
+  });
+});
+
+describe('plain routes', () => {
+  it('answers health, readiness and metrics', async () => {
+    expect(await (await fetch(`${http.url}/health`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${http.url}/ready`)).status).toBe(200);
+    const metrics = await (await fetch(`${http.url}/metrics`)).text();
+    expect(metrics).toMatch(/session_ingest_items_total\{kind="bars",outcome="accepted"\} \d+/);
+    expect(metrics).toContain('session_graphql_subscribers');
+    expect(metrics).toContain('session_writer_backlog');
+    expect(metrics).toMatch(/session_http_request_duration_seconds_bucket\{.*route="\/graphql"/);
+    expect((await fetch(`${http.url}/health`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('exports JSON, bars CSV and gaps CSV', async () => {
+    await ingest(day.slice(0, 3));
+    await ingest([day[10]!]);
+    const doc = (await (await fetch(`${http.url}/export?symbols=spy`)).json()) as {
+      cursor: string;
+      complete: boolean;
+      data: { symbols: Record<string, unknown> };
+    };
+    expect(doc.complete).toBe(true);
+    expect(Object.keys(doc.data.symbols)).toEqual(['SPY']);
+    const delta = (await (await fetch(`${http.url}/export?since=${doc.cursor}`)).json()) as {
+      complete: boolean;
+    };
+    expect(delta.complete).toBe(false);
+    expect((await fetch(`${http.url}/export?since=garbage`)).status).toBe(400);
+
+    const csv = await fetch(`${http.url}/export/bars.csv?symbol=SPY&interval=1m&to=2011-01-11T14:32:00Z`);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe(
+      'ts,end_ts,open,high,low,close,volume,vwap,trade_count,base_bars,revision,complete',
+    );
+    expect(lines.slice(1)).toEqual(
+      day
+        .slice(0, 2)
+        .map(
+          (b) =>
+            `${iso(b.ts)},${iso(b.ts + 60_000)},${b.open},${b.high},${b.low},${b.close},${b.volume},,,1,0,true`,
+        ),
+    );
+    const gaps = (await (await fetch(`${http.url}/export/gaps.csv?symbol=SPY&interval=1m`)).text())
+      .trim()
+      .split('\n');
+    expect(gaps).toEqual([
+      'symbol,interval,start,end,missing_bars',
+      `SPY,1m,${iso(day[3]!.ts)},${iso(day[10]!.ts)},7`,
+      `SPY,1m,${iso(day[11]!.ts)},2011-01-11T16:00:00.000Z,79`,
+    ]);
+    expect((await fetch(`${http.url}/export/bars.csv?symbol=NOPE`)).status).toBe(404);
+    expect((await fetch(`${http.url}/export/bars.csv`)).status).toBe(400);
+    expect((await fetch(`${http.url}/export/bars.csv?symbol=SPY&interval=7x`)).status).toBe(400);
+  });
+});
