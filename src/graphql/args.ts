@@ -5,7 +5,7 @@
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { IntervalError, parseInterval } from '../domain/intervals.ts';
 import type { Instant } from '../domain/types.ts';
-import { type DateTimeInput, InvalidDateTime } from './builder.ts';
+import { type DateTimeInput, isInvalidDateTime } from './builder.ts';
 import { userError } from './errors.ts';
 
 /**
@@ -16,7 +16,7 @@ export function instantArg(name: string, value: DateTimeInput): Instant;
 export function instantArg(name: string, value: DateTimeInput | null | undefined): Instant | null;
 export function instantArg(name: string, value: DateTimeInput | null | undefined): Instant | null {
   if (value === null || value === undefined) return null;
-  if (value instanceof InvalidDateTime) throw userError('BAD_USER_INPUT', `${name}: ${value.message}`);
+  if (isInvalidDateTime(value)) throw userError('BAD_USER_INPUT', `${name}: ${value.message}`);
   return value;
 }
 

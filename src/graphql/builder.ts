@@ -82,12 +82,19 @@ export interface Context {
   readonly memo: Map<string, unknown>;
 }
 
-/** A DateTime input that did not parse, kept so an ingest mutation can refuse that item alone. */
-export class InvalidDateTime {
-  constructor(
-    readonly input: unknown,
-    readonly message: string,
-  ) {}
+/**
+ * A DateTime input that did not parse, kept so an ingest mutation can refuse that item alone.
+ * A plain branded object (not a class instance): graphql-jit copies literal arguments.
+ */
+export interface InvalidDateTime {
+  readonly invalidDateTime: true;
+  readonly input: unknown;
+  readonly message: string;
+}
+
+/** Whether a DateTime input is one that did not parse. */
+export function isInvalidDateTime(value: unknown): value is InvalidDateTime {
+  return typeof value === 'object' && value !== null && (value as InvalidDateTime).invalidDateTime === true;
 }
 
 /**
@@ -170,7 +177,7 @@ function literalValue(node: ValueNode): unknown {
 
 function parseDateTimeInput(value: unknown): DateTimeInput {
   const parsed = parseInstant(value);
-  return typeof parsed === 'number' ? parsed : new InvalidDateTime(value, parsed);
+  return typeof parsed === 'number' ? parsed : { invalidDateTime: true, input: value, message: parsed };
 }
 
 function parseDate(value: unknown): IsoDate {

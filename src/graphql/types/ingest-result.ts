@@ -12,7 +12,7 @@
  */
 import type { IngestResult, Instant } from '../../domain/types.ts';
 import { requireAdmin } from '../auth.ts';
-import { builder, type Context, type DateTimeInput, InvalidDateTime } from '../builder.ts';
+import { builder, type Context, type DateTimeInput, isInvalidDateTime } from '../builder.ts';
 import { userError } from '../errors.ts';
 
 /** One refused item (GraphQL parent of Rejection). */
@@ -129,7 +129,7 @@ function ingest<I extends { ts: DateTimeInput }, O>(
   const positions: number[] = [];
   const rejected: RejectionItem[] = [];
   items.forEach((item, index) => {
-    if (item.ts instanceof InvalidDateTime) {
+    if (isInvalidDateTime(item.ts)) {
       rejected.push({ index, code: 'INVALID_TIMESTAMP', message: `ts: ${item.ts.message}` });
     } else {
       good.push(convert(item, item.ts));
