@@ -93,16 +93,19 @@ export const symbolConfig = pgTable('symbol_config', {
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
 });
 
-/** The session state: a single row (`id` = 1). */
+/** The session state: a single row (`id` = 1), written when a session starts, ends or moves its clock. */
 export const sessionState = pgTable(
   'session_state',
   {
     id: integer('id').primaryKey().default(1),
-    date: date('date', { mode: 'string' }),
+    /** The session date (New York). */
+    date: date('date', { mode: 'string' }).notNull(),
     clockMode: text('clock_mode').notNull().default('LIVE'),
     active: boolean('active').notNull().default(false),
     /** Session clock, UTC milliseconds; null when not started. */
     clock: bigint('clock', { mode: 'number' }),
+    /** Market time per wall time of a REPLAY session; null otherwise. */
+    replaySpeed: doublePrecision('replay_speed'),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [

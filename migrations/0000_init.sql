@@ -26,10 +26,11 @@ CREATE TABLE "quotes" (
 --> statement-breakpoint
 CREATE TABLE "session_state" (
 	"id" integer PRIMARY KEY DEFAULT 1 NOT NULL,
-	"date" date,
+	"date" date NOT NULL,
 	"clock_mode" text DEFAULT 'LIVE' NOT NULL,
 	"active" boolean DEFAULT false NOT NULL,
 	"clock" bigint,
+	"replay_speed" double precision,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "session_state_singleton" CHECK ("session_state"."id" = 1),
 	CONSTRAINT "session_state_clock_mode" CHECK ("session_state"."clock_mode" in ('LIVE', 'REPLAY', 'MANUAL'))

@@ -1,0 +1,573 @@
+/**
+ * The bar repository: every read and write of the store goes through here, and only domain types
+ * (`StoredBar`, `Quote`, `Tick`, …) come in and out — never drizzle rows.
+ *
+ * Writes of bars are `INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM …`
+ * statements: one parameter per column whatever the row count (far below PostgreSQL's 65,535
+ * parameter limit), rows split into chunks of {@link BarRepositoryOptions.chunkSize} to bound the
+ * statement size. A row whose values equal the stored ones is not rewritten and keeps its revision.
+ */
+import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { bars, quotes, sessionState, symbolConfig, ticks } from '../../drizzle/schema.ts';
+import type {
+  Bar,
+  ClockMode,
+  Instant,
+  IsoDate,
+  Quote,
+  QuoteInput,
+  StoredBar,
+  Tick,
+  TickInput,
+} from '../domain/types.ts';
+import type { Database, StoreDb } from './database.ts';
+import { numberArrayLiteral, textArrayLiteral } from './pg-array.ts';
+
+/** A base bar with the key it is stored under. */
+export interface BarRecord extends StoredBar {
+  readonly symbol: string;
+  /** Canonical base interval name (`1s`, `1m`). */
+  readonly interval: string;
+  /** New York exchange date of the bar start. */
+  readonly sessionDate: IsoDate;
+}
+
+/** Identifies the bars of one symbol, interval and session date. */
+export interface SessionBarsKey {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly date: IsoDate;
+}
+
+/** A session date's window to aggregate into one daily bar: base bars with `from ≤ ts < to`. */
+export interface DailyBarKey extends SessionBarsKey {
+  readonly from: Instant;
+  readonly to: Instant;
+}
+
+/** Outcome of {@link BarRepository.upsertBars}. */
+export interface UpsertResult {
+  /** Rows inserted, or updated because their values changed (their revision was bumped). */
+  readonly stored: number;
+  /** Rows whose stored values were already identical (nothing written). */
+  readonly unchanged: number;
+  /** Rows dropped because a later row of the same call had the same key (the later one wins). */
+  readonly superseded: number;
+}
+
+/** A symbol's persisted settings. */
+export interface SymbolConfigRecord {
+  readonly symbol: string;
+  readonly baseInterval: string;
+  readonly derivedIntervals: readonly string[];
+  readonly historicalDays: number;
+  readonly extendedHours: boolean;
+  readonly indicators: readonly string[];
+}
+
+/** The persisted session state (one per database). */
+export interface SessionStateRecord {
+  readonly date: IsoDate;
+  readonly clockMode: ClockMode;
+  readonly active: boolean;
+  /** Session clock when last saved; null when not started. */
+  readonly clock: Instant | null;
+  /** Market time per wall time of a REPLAY session (null or absent otherwise). */
+  readonly replaySpeed?: number | null;
+}
+
+/** What the write-behind writer hands to the store in one go. */
+export interface WriteBatch {
+  readonly bars: readonly BarRecord[];
+  readonly quotes: readonly QuoteInput[];
+  readonly ticks: readonly TickInput[];
+}
+
+/** The part of the repository the writer needs (a seam for tests). */
+export interface BatchSink {
+  /** Writes the batch atomically (one transaction). */
+  writeBatch(batch: WriteBatch): Promise<void>;
+}
+
+/** Options of {@link BarRepository}. */
+export interface BarRepositoryOptions {
+  /** Rows per `unnest` statement (default 10,000). */
+  readonly chunkSize?: number;
+  /**
+   * Statements of one call run at the same time (default 3 on postgres.js, whose pool has several
+   * connections; always 1 on PGlite and inside a transaction). Chunks are independent upserts, so a
+   * failed call can be repeated as a whole.
+   */
+  readonly concurrency?: number;
+}
+
+const MAX_CHUNK = 100_000;
+
+/** Reads and writes bars, quotes, ticks, symbol configuration and session state. */
+export class BarRepository implements BatchSink {
+  readonly #db: StoreDb;
+  readonly #chunkSize: number;
+  readonly #concurrency: number;
+
+  /** @param database an open {@link Database} (or a drizzle database / transaction of the same schema). */
+  constructor(database: Database | StoreDb, options: BarRepositoryOptions = {}) {
+    const isDatabase = 'driver' in database;
+    this.#db = isDatabase ? database.db : database;
+    this.#concurrency =
+      isDatabase && database.driver === 'postgres' ? Math.max(1, Math.floor(options.concurrency ?? 3)) : 1;
+    const chunkSize = options.chunkSize ?? 10_000;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK) {
+      throw new RangeError(`chunkSize must be an integer in 1…${MAX_CHUNK}`);
+    }
+    this.#chunkSize = chunkSize;
+  }
+
+  /** Runs `work` in one transaction, with a repository bound to it. */
+  transaction<T>(work: (repo: BarRepository) => Promise<T>): Promise<T> {
+    return this.#db.transaction((tx) => work(new BarRepository(tx, { chunkSize: this.#chunkSize })));
+  }
+
+  /**
+   * Inserts or updates bars by key (symbol, interval, ts).
+   *
+   * A row whose key exists is rewritten only if a value differs (`IS DISTINCT FROM`); its revision then
+   * becomes `max(row.revision, stored.revision + 1)`, so the stored revision never goes backwards and
+   * every stored change bumps it (a correction from the session carries its new revision; a re-import
+   * of changed data bumps it by one). Within one call, the last row of a key wins.
+   */
+  async upsertBars(rows: readonly BarRecord[]): Promise<UpsertResult> {
+    const unique = dedupeBars(rows);
+    let stored = 0;
+    const size = this.#chunkSize;
+    await runLimited(Math.ceil(unique.length / size), this.#concurrency, async (i) => {
+      const written = await this.#upsertChunk(unique.slice(i * size, (i + 1) * size));
+      stored += written;
+    });
+    return { stored, unchanged: unique.length - stored, superseded: rows.length - unique.length };
+  }
+
+  async #upsertChunk(rows: readonly BarRecord[]): Promise<number> {
+    const n = rows.length;
+    const symbols = new Array<string>(n);
+    const intervals = new Array<string>(n);
+    const dates = new Array<string>(n);
+    const tss = new Array<number>(n);
+    const opens = new Array<number>(n);
+    const highs = new Array<number>(n);
+    const lows = new Array<number>(n);
+    const closes = new Array<number>(n);
+    const volumes = new Array<number>(n);
+    const vwaps = new Array<number | null>(n);
+    const tradeCounts = new Array<number | null>(n);
+    const revisions = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!;
+      symbols[i] = r.symbol;
+      intervals[i] = r.interval;
+      dates[i] = r.sessionDate;
+      tss[i] = r.ts;
+      opens[i] = r.open;
+      highs[i] = r.high;
+      lows[i] = r.low;
+      closes[i] = r.close;
+      volumes[i] = r.volume;
+      vwaps[i] = r.vwap;
+      tradeCounts[i] = r.tradeCount;
+      revisions[i] = r.revision;
+    }
+    const query = sql`insert into ${bars} as b
+        (symbol, interval, ts, session_date, open, high, low, close, volume, vwap, trade_count, revision)
+      select * from unnest(
+        ${textArrayLiteral(symbols)}::text[], ${textArrayLiteral(intervals)}::text[],
+        ${numberArrayLiteral(tss)}::int8[], ${textArrayLiteral(dates)}::date[],
+        ${numberArrayLiteral(opens)}::float8[], ${numberArrayLiteral(highs)}::float8[],
+        ${numberArrayLiteral(lows)}::float8[], ${numberArrayLiteral(closes)}::float8[],
+        ${numberArrayLiteral(volumes)}::float8[], ${numberArrayLiteral(vwaps)}::float8[],
+        ${numberArrayLiteral(tradeCounts)}::int4[], ${numberArrayLiteral(revisions)}::int4[])
+      on conflict (symbol, interval, ts) do update set
+        session_date = excluded.session_date, open = excluded.open, high = excluded.high,
+        low = excluded.low, close = excluded.close, volume = excluded.volume, vwap = excluded.vwap,
+        trade_count = excluded.trade_count, revision = greatest(excluded.revision, b.revision + 1)
+      where (b.session_date, b.open, b.high, b.low, b.close, b.volume, b.vwap, b.trade_count)
+        is distinct from (excluded.session_date, excluded.open, excluded.high, excluded.low,
+          excluded.close, excluded.volume, excluded.vwap, excluded.trade_count)`;
+    return affectedRows(await this.#db.execute(query));
+  }
+
+  /** Bars of one symbol and interval with `from ≤ ts < to`, ascending. */
+  async readBars(symbol: string, interval: string, from: Instant, to: Instant): Promise<StoredBar[]> {
+    const rows = await this.#db
+      .select(barColumns)
+      .from(bars)
+      .where(and(eq(bars.symbol, symbol), eq(bars.interval, interval), gte(bars.ts, from), lt(bars.ts, to)))
+      .orderBy(asc(bars.ts));
+    return rows.map(toStoredBar);
+  }
+
+  /**
+   * The bars of each (symbol, interval, session date) key, ascending, in ONE statement however many
+   * keys: the result is aligned with `keys` (an empty array for a key without bars).
+   */
+  async readSessionBars(keys: readonly SessionBarsKey[]): Promise<StoredBar[][]> {
+    const out = keys.map((): StoredBar[] => []);
+    if (keys.length === 0) return out;
+    const index = indexKeys(keys);
+    const rows = await this.#db
+      .select({ symbol: bars.symbol, interval: bars.interval, date: bars.sessionDate, ...barColumns })
+      .from(bars)
+      .where(
+        sql`(${bars.symbol}, ${bars.interval}, ${bars.sessionDate}) in (select * from unnest(${keyArrays(index.unique)}))`,
+      )
+      .orderBy(asc(bars.symbol), asc(bars.interval), asc(bars.sessionDate), asc(bars.ts));
+    let lastKey = '';
+    let targets: number[] = [];
+    for (const row of rows) {
+      const key = keyOf(row.symbol, row.interval, row.date);
+      if (key !== lastKey) {
+        lastKey = key;
+        targets = index.positions.get(key) ?? [];
+      }
+      const bar = toStoredBar(row);
+      for (const position of targets) out[position]!.push(bar);
+    }
+    return out;
+  }
+
+  /**
+   * One bar per key aggregated from the base bars with `from ≤ ts < to` of that date (e.g. the regular
+   * session for daily bars), in ONE statement; aligned with `keys`, null when there is no bar.
+   * open = first open, high = max, low = min, close = last close, volume = sum, trade count = sum (null
+   * if any is null), vwap = volume-weighted mean of the vwaps (null if any is null or volume is 0);
+   * `revision` is the highest base revision, `baseBars` the number of base bars.
+   */
+  async readDailyBars(keys: readonly DailyBarKey[]): Promise<(Bar | null)[]> {
+    const out = keys.map((): Bar | null => null);
+    if (keys.length === 0) return out;
+    const query = sql`select k.i::int4 as i,
+        (array_agg(b.open order by b.ts))[1] as open, max(b.high) as high, min(b.low) as low,
+        (array_agg(b.close order by b.ts desc))[1] as close, sum(b.volume) as volume,
+        case when count(b.vwap) = count(*) and sum(b.volume) > 0
+          then sum(b.vwap * b.volume) / sum(b.volume) end as vwap,
+        case when count(b.trade_count) = count(*) then sum(b.trade_count)::float8 end as trade_count,
+        max(b.revision) as revision, count(*)::int4 as base_bars
+      from unnest(
+        ${textArrayLiteral(keys.map((k) => k.symbol))}::text[],
+        ${textArrayLiteral(keys.map((k) => k.interval))}::text[],
+        ${textArrayLiteral(keys.map((k) => k.date))}::date[],
+        ${numberArrayLiteral(keys.map((k) => k.from))}::int8[],
+        ${numberArrayLiteral(keys.map((k) => k.to))}::int8[]) with ordinality as k(symbol, interval, d, f, t, i)
+      join ${bars} b on b.symbol = k.symbol and b.interval = k.interval and b.session_date = k.d
+        and b.ts >= k.f and b.ts < k.t
+      group by k.i`;
+    const rows = await rowsOf<{
+      i: number;
+      open: number;
+      high: number;
+      low: number;
+      close: number;
+      volume: number;
+      vwap: number | null;
+      trade_count: number | null;
+      revision: number;
+      base_bars: number;
+    }>(this.#db, query);
+    for (const row of rows) {
+      const position = Number(row.i) - 1;
+      const key = keys[position]!;
+      out[position] = {
+        ts: key.from,
+        endTs: key.to,
+        open: Number(row.open),
+        high: Number(row.high),
+        low: Number(row.low),
+        close: Number(row.close),
+        volume: Number(row.volume),
+        vwap: row.vwap === null ? null : Number(row.vwap),
+        tradeCount: row.trade_count === null ? null : Number(row.trade_count),
+        revision: Number(row.revision),
+        complete: true,
+        baseBars: Number(row.base_bars),
+      };
+    }
+    return out;
+  }
+
+  /** For each key, whether at least one bar is stored for it; ONE statement, aligned with `keys`. */
+  async hasBars(keys: readonly SessionBarsKey[]): Promise<boolean[]> {
+    if (keys.length === 0) return [];
+    const index = indexKeys(keys);
+    const query = sql`select k.symbol, k.interval, k.d::text as d
+      from unnest(${keyArrays(index.unique)}) as k(symbol, interval, d)
+      where exists (select 1 from ${bars} b
+        where b.symbol = k.symbol and b.interval = k.interval and b.session_date = k.d)`;
+    const rows = await rowsOf<{ symbol: string; interval: string; d: string }>(this.#db, query);
+    const out = keys.map(() => false);
+    for (const row of rows) {
+      for (const position of index.positions.get(keyOf(row.symbol, row.interval, row.d)) ?? []) {
+        out[position] = true;
+      }
+    }
+    return out;
+  }
+
+  /** The subset of `dates` holding at least one bar of the symbol and interval, ascending. */
+  async storedDates(symbol: string, interval: string, dates: readonly IsoDate[]): Promise<IsoDate[]> {
+    const found = await this.hasBars(dates.map((date) => ({ symbol, interval, date })));
+    return [...new Set(dates.filter((_, i) => found[i]))].sort();
+  }
+
+  /** Appends quotes; a quote of the same symbol and millisecond replaces the stored one. */
+  async appendQuotes(rows: readonly QuoteInput[]): Promise<void> {
+    const unique = [...new Map(rows.map((q) => [`${q.symbol}\u0000${q.ts}`, q])).values()];
+    for (let start = 0; start < unique.length; start += this.#chunkSize) {
+      const chunk = unique.slice(start, start + this.#chunkSize);
+      await this.#db.execute(sql`insert into ${quotes} as q (symbol, ts, bid, bid_size, ask, ask_size)
+        select * from unnest(${textArrayLiteral(chunk.map((q) => q.symbol))}::text[],
+          ${numberArrayLiteral(chunk.map((q) => q.ts))}::int8[],
+          ${numberArrayLiteral(chunk.map((q) => q.bid))}::float8[],
+          ${numberArrayLiteral(chunk.map((q) => q.bidSize))}::float8[],
+          ${numberArrayLiteral(chunk.map((q) => q.ask))}::float8[],
+          ${numberArrayLiteral(chunk.map((q) => q.askSize))}::float8[])
+        on conflict (symbol, ts) do update set bid = excluded.bid, bid_size = excluded.bid_size,
+          ask = excluded.ask, ask_size = excluded.ask_size`);
+    }
+  }
+
+  /** Appends trade prints (several may share a millisecond). */
+  async appendTicks(rows: readonly TickInput[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += this.#chunkSize) {
+      const chunk = rows.slice(start, start + this.#chunkSize);
+      await this.#db.execute(sql`insert into ${ticks} (symbol, ts, price, size)
+        select * from unnest(${textArrayLiteral(chunk.map((t) => t.symbol))}::text[],
+          ${numberArrayLiteral(chunk.map((t) => t.ts))}::int8[],
+          ${numberArrayLiteral(chunk.map((t) => t.price))}::float8[],
+          ${numberArrayLiteral(chunk.map((t) => t.size))}::float8[])`);
+    }
+  }
+
+  /** Quotes of a symbol with `from ≤ ts < to`, ascending. */
+  async readQuotes(symbol: string, from: Instant, to: Instant): Promise<Quote[]> {
+    const rows = await this.#db
+      .select({
+        ts: quotes.ts,
+        bid: quotes.bid,
+        bidSize: quotes.bidSize,
+        ask: quotes.ask,
+        askSize: quotes.askSize,
+      })
+      .from(quotes)
+      .where(and(eq(quotes.symbol, symbol), gte(quotes.ts, from), lt(quotes.ts, to)))
+      .orderBy(asc(quotes.ts));
+    return rows.map((r) => ({ ts: r.ts, bid: r.bid, bidSize: r.bidSize, ask: r.ask, askSize: r.askSize }));
+  }
+
+  /** Ticks of a symbol with `from ≤ ts < to`, in arrival order. */
+  async readTicks(symbol: string, from: Instant, to: Instant): Promise<Tick[]> {
+    const rows = await this.#db
+      .select({ ts: ticks.ts, price: ticks.price, size: ticks.size })
+      .from(ticks)
+      .where(and(eq(ticks.symbol, symbol), gte(ticks.ts, from), lt(ticks.ts, to)))
+      .orderBy(asc(ticks.ts), asc(ticks.id));
+    return rows.map((r) => ({ ts: r.ts, price: r.price, size: r.size }));
+  }
+
+  /** Writes bars, quotes and ticks in one transaction (the write-behind writer's unit of work). */
+  async writeBatch(batch: WriteBatch): Promise<void> {
+    const work = async (repo: BarRepository): Promise<void> => {
+      if (batch.bars.length > 0) await repo.upsertBars(batch.bars);
+      if (batch.quotes.length > 0) await repo.appendQuotes(batch.quotes);
+      if (batch.ticks.length > 0) await repo.appendTicks(batch.ticks);
+    };
+    const statements =
+      Math.ceil(batch.bars.length / this.#chunkSize) +
+      Math.ceil(batch.quotes.length / this.#chunkSize) +
+      Math.ceil(batch.ticks.length / this.#chunkSize);
+    // A single statement is atomic by itself; skip the transaction's round trips then.
+    if (statements <= 1) await work(this);
+    else await this.transaction(work);
+  }
+
+  /** Creates or replaces a symbol's configuration. */
+  async saveSymbolConfig(config: SymbolConfigRecord): Promise<void> {
+    const values = {
+      symbol: config.symbol,
+      baseInterval: config.baseInterval,
+      derivedIntervals: [...config.derivedIntervals],
+      historicalDays: config.historicalDays,
+      extendedHours: config.extendedHours,
+      indicators: [...config.indicators],
+    };
+    const { symbol: _symbol, ...update } = values;
+    await this.#db
+      .insert(symbolConfig)
+      .values(values)
+      .onConflictDoUpdate({ target: symbolConfig.symbol, set: { ...update, updatedAt: sql`now()` } });
+  }
+
+  /** Deletes a symbol's configuration (its bars stay); nothing happens if there is none. */
+  async deleteSymbolConfig(symbol: string): Promise<void> {
+    await this.#db.delete(symbolConfig).where(eq(symbolConfig.symbol, symbol));
+  }
+
+  /** Every symbol configuration, by symbol. */
+  async listSymbolConfigs(): Promise<SymbolConfigRecord[]> {
+    const rows = await this.#db.select().from(symbolConfig).orderBy(asc(symbolConfig.symbol));
+    return rows.map((r) => ({
+      symbol: r.symbol,
+      baseInterval: r.baseInterval,
+      derivedIntervals: r.derivedIntervals,
+      historicalDays: r.historicalDays,
+      extendedHours: r.extendedHours,
+      indicators: r.indicators,
+    }));
+  }
+
+  /** Creates or replaces the session state. */
+  async saveSessionState(state: SessionStateRecord): Promise<void> {
+    const values = {
+      date: state.date,
+      clockMode: state.clockMode,
+      active: state.active,
+      clock: state.clock,
+      replaySpeed: state.replaySpeed ?? null,
+    };
+    await this.#db
+      .insert(sessionState)
+      .values({ id: 1, ...values })
+      .onConflictDoUpdate({ target: sessionState.id, set: { ...values, updatedAt: sql`now()` } });
+  }
+
+  /** The saved session state, or null when none was ever saved. */
+  async loadSessionState(): Promise<SessionStateRecord | null> {
+    const rows = await this.#db.select().from(sessionState).where(eq(sessionState.id, 1));
+    const row = rows[0];
+    if (row === undefined) return null;
+    return {
+      date: row.date,
+      clockMode: row.clockMode as ClockMode,
+      active: row.active,
+      clock: row.clock,
+      replaySpeed: row.replaySpeed,
+    };
+  }
+}
+
+const barColumns = {
+  ts: bars.ts,
+  open: bars.open,
+  high: bars.high,
+  low: bars.low,
+  close: bars.close,
+  volume: bars.volume,
+  vwap: bars.vwap,
+  tradeCount: bars.tradeCount,
+  revision: bars.revision,
+};
+
+function toStoredBar(r: {
+  ts: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  vwap: number | null;
+  tradeCount: number | null;
+  revision: number;
+}): StoredBar {
+  return {
+    ts: r.ts,
+    open: r.open,
+    high: r.high,
+    low: r.low,
+    close: r.close,
+    volume: r.volume,
+    vwap: r.vwap,
+    tradeCount: r.tradeCount,
+    revision: r.revision,
+  };
+}
+
+function keyOf(symbol: string, interval: string, date: string): string {
+  return `${symbol}\u0000${interval}\u0000${date}`;
+}
+
+/** Distinct keys, and the positions in the input of each. */
+function indexKeys(keys: readonly SessionBarsKey[]): {
+  unique: SessionBarsKey[];
+  positions: Map<string, number[]>;
+} {
+  const positions = new Map<string, number[]>();
+  const unique: SessionBarsKey[] = [];
+  keys.forEach((k, i) => {
+    const key = keyOf(k.symbol, k.interval, k.date);
+    const list = positions.get(key);
+    if (list === undefined) {
+      positions.set(key, [i]);
+      unique.push(k);
+    } else {
+      list.push(i);
+    }
+  });
+  return { unique, positions };
+}
+
+/** The three array arguments of `unnest(symbols, intervals, dates)`. */
+function keyArrays(keys: readonly SessionBarsKey[]): SQL {
+  return sql`${textArrayLiteral(keys.map((k) => k.symbol))}::text[], ${textArrayLiteral(
+    keys.map((k) => k.interval),
+  )}::text[], ${textArrayLiteral(keys.map((k) => k.date))}::date[]`;
+}
+
+/** Keeps the last row of each key, in first-seen order. */
+function dedupeBars(rows: readonly BarRecord[]): readonly BarRecord[] {
+  const seen = new Map<string, number>();
+  let duplicates = false;
+  const out: BarRecord[] = [];
+  for (const row of rows) {
+    const key = `${row.symbol}\u0000${row.interval}\u0000${row.ts}`;
+    const at = seen.get(key);
+    if (at === undefined) {
+      seen.set(key, out.length);
+      out.push(row);
+    } else {
+      out[at] = row;
+      duplicates = true;
+    }
+  }
+  return duplicates ? out : rows;
+}
+
+/**
+ * Runs `task(0…count-1)` with at most `limit` at a time. On a failure no new task starts; the promise
+ * rejects with the first error once the running ones have settled.
+ */
+async function runLimited(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < count) {
+      const i = next++;
+      try {
+        await task(i);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
+}
+
+/** Rows written by a raw statement: postgres.js reports `count`, PGlite `affectedRows`. */
+function affectedRows(result: unknown): number {
+  const r = result as { count?: unknown; affectedRows?: unknown };
+  return Number(Array.isArray(result) ? r.count : (r.affectedRows ?? 0));
+}
+
+/** Rows of a raw statement: postgres.js returns an array, PGlite an object with `rows`. */
+async function rowsOf<T>(db: StoreDb, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  if (Array.isArray(result)) return result as T[];
+  return (result as { rows: T[] }).rows;
+}

@@ -1,0 +1,518 @@
+/**
+ * The store suite: runs on PGlite, and on the PostgreSQL server of DATABASE_URL when it is set
+ * (each test on a fresh database, see test/helpers/db.ts).
+ */
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import type { StoredBar } from '../../src/domain/types.ts';
+import { type BarRecord, BarRepository } from '../../src/store/bar-repository.ts';
+import { DatabaseUnavailableError, openDatabase } from '../../src/store/database.ts';
+import { createLoaders } from '../../src/store/loaders.ts';
+import { numberArrayLiteral, textArrayLiteral } from '../../src/store/pg-array.ts';
+import { BarWriter, type WriterSink } from '../../src/store/writer.ts';
+import {
+  createScratchDatabase,
+  createTcpProxy,
+  testDatabaseUrl,
+  testDrivers,
+  useTestDatabase,
+} from '../helpers/db.ts';
+
+const MIN = 60_000;
+/** 2024-03-04 09:30 New York (EST, UTC−5). */
+const OPEN_0304 = Date.UTC(2024, 2, 4, 14, 30);
+const DATES = ['2024-03-04', '2024-03-05', '2024-03-06', '2024-03-07', '2024-03-08'] as const;
+const DAY = 86_400_000;
+
+function bar(ts: number, price: number, extra: Partial<StoredBar> = {}): StoredBar {
+  return {
+    ts,
+    open: price,
+    high: price + 0.5,
+    low: price - 0.5,
+    close: price + 0.25,
+    volume: 1000,
+    vwap: price + 0.1,
+    tradeCount: 10,
+    revision: 0,
+    ...extra,
+  };
+}
+
+function record(symbol: string, date: string, b: StoredBar, interval = '1m'): BarRecord {
+  return { symbol, interval, sessionDate: date, ...b };
+}
+
+/** `count` 1m bars from the regular open of `DATES[dayIndex]`. */
+function sessionRecords(symbol: string, dayIndex: number, count: number, base = 100): BarRecord[] {
+  const open = OPEN_0304 + dayIndex * DAY;
+  return Array.from({ length: count }, (_, i) =>
+    record(symbol, DATES[dayIndex]!, bar(open + i * MIN, base + dayIndex + i / 100)),
+  );
+}
+
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('pg array literals', () => {
+  it('quotes text only when needed and keeps doubles exact', () => {
+    expect(textArrayLiteral(['SPY', 'BRK.B', 'a b', 'x"y\\z', 'null', '', null])).toBe(
+      '{SPY,BRK.B,"a b","x\\"y\\\\z","null","",NULL}',
+    );
+    expect(numberArrayLiteral([1, 0.1 + 0.2, null, -5e-324])).toBe('{1,0.30000000000000004,NULL,-5e-324}');
+    expect(() => numberArrayLiteral([Number.NaN])).toThrow(RangeError);
+    expect(() => numberArrayLiteral([Number.POSITIVE_INFINITY])).toThrow(RangeError);
+  });
+});
+
+describe.each(testDrivers())('store on %s', (driver) => {
+  const ctx = useTestDatabase(driver);
+  const repoOf = () => new BarRepository(ctx().database);
+
+  it('applies the migrations once and keeps the data across a reopen', async () => {
+    const { database } = ctx();
+    expect(database.driver).toBe(driver);
+    const tables = await database.db.execute(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+    );
+    const names = (Array.isArray(tables) ? tables : (tables as { rows: unknown[] }).rows).map(
+      (r) => (r as { table_name: string }).table_name,
+    );
+    expect(names).toEqual(['bars', 'quotes', 'session_state', 'symbol_config', 'ticks']);
+    await repoOf().upsertBars(sessionRecords('SPY', 0, 3));
+    const reopened = await ctx().reopen();
+    const applied = await reopened.db.execute(
+      sql`select count(*)::int4 as n from drizzle.__drizzle_migrations`,
+    );
+    const rows = Array.isArray(applied) ? applied : (applied as { rows: unknown[] }).rows;
+    expect(rows).toEqual([{ n: 1 }]);
+    const bars = await new BarRepository(reopened).readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
+    expect(bars).toHaveLength(3);
+  });
+
+  it('upserts bars, applies corrections with their revision and leaves identical rows alone', async () => {
+    const repo = repoOf();
+    const rows = sessionRecords('SPY', 0, 3);
+    expect(await repo.upsertBars(rows)).toEqual({ stored: 3, unchanged: 0, superseded: 0 });
+    expect(await repo.upsertBars(rows)).toEqual({ stored: 0, unchanged: 3, superseded: 0 });
+
+    const corrected = { ...rows[1]!, close: 101.5, revision: 1 };
+    expect(await repo.upsertBars([corrected])).toEqual({ stored: 1, unchanged: 0, superseded: 0 });
+    let bars = await repo.readBars('SPY', '1m', OPEN_0304, OPEN_0304 + 3 * MIN);
+    expect(bars.map((b) => b.revision)).toEqual([0, 1, 0]);
+    expect(bars[1]).toEqual({ ...bar(OPEN_0304 + MIN, 100.01), close: 101.5, revision: 1 });
+
+    // The same correction again changes nothing (a retried write is harmless).
+    expect(await repo.upsertBars([corrected])).toEqual({ stored: 0, unchanged: 1, superseded: 0 });
+    // Changed data without a newer revision (a re-import) still bumps the stored revision.
+    expect((await repo.upsertBars([{ ...rows[1]!, vwap: null }])).stored).toBe(1);
+    // Within one call the last row of a key wins.
+    const twice = [
+      { ...rows[2]!, close: 1, revision: 1 },
+      { ...rows[2]!, close: 2, revision: 2 },
+    ];
+    expect(await repo.upsertBars(twice)).toEqual({ stored: 1, unchanged: 0, superseded: 1 });
+    bars = await repo.readBars('SPY', '1m', OPEN_0304, OPEN_0304 + 3 * MIN);
+    expect(bars.map((b) => [b.revision, b.close, b.vwap])).toEqual([
+      [0, 100.25, 100.1],
+      [2, 100.26, null],
+      [2, 2, rows[2]!.vwap],
+    ]);
+  });
+
+  it('chunks large upserts into a few statements and keeps every value exact', async () => {
+    const repo = new BarRepository(ctx().database, { chunkSize: 1_000 });
+    const rows: BarRecord[] = [];
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 390; i++) {
+        rows.push(
+          record(
+            `S${s}`,
+            DATES[0],
+            bar(OPEN_0304 + i * MIN, Math.PI * (s + 1) + i / 3, { tradeCount: null }),
+          ),
+        );
+      }
+    }
+    const before = ctx().database.statements;
+    expect((await repo.upsertBars(rows)).stored).toBe(3_900);
+    expect(ctx().database.statements - before).toBe(4);
+    const back = await repo.readBars('S7', '1m', 0, Number.MAX_SAFE_INTEGER);
+    expect(back).toEqual(rows.slice(7 * 390, 8 * 390).map(({ symbol, interval, sessionDate, ...b }) => b));
+  });
+
+  it('reads a time range [from, to) in ascending order, for one symbol and interval', async () => {
+    const repo = repoOf();
+    const rows = sessionRecords('SPY', 0, 10);
+    await repo.upsertBars([...rows].reverse());
+    await repo.upsertBars(sessionRecords('QQQ', 0, 10));
+    await repo.upsertBars(sessionRecords('SPY', 0, 10).map((r) => ({ ...r, interval: '1s' })));
+    const bars = await repo.readBars('SPY', '1m', OPEN_0304 + 2 * MIN, OPEN_0304 + 5 * MIN);
+    expect(bars.map((b) => b.ts)).toEqual([2, 3, 4].map((i) => OPEN_0304 + i * MIN));
+    expect(await repo.readBars('SPY', '1m', OPEN_0304 + 20 * MIN, OPEN_0304 + 30 * MIN)).toEqual([]);
+  });
+
+  it('reads the bars of many symbols × dates in ONE statement, grouped per key', async () => {
+    const repo = repoOf();
+    const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}`);
+    const rows = symbols.flatMap((s, si) => DATES.flatMap((_, d) => sessionRecords(s, d, 5 + si, 10 * si)));
+    await repo.upsertBars(rows);
+    const keys = symbols.flatMap((symbol) => DATES.map((date) => ({ symbol, interval: '1m', date })));
+    keys.push({ symbol: 'NONE', interval: '1m', date: DATES[0] }, { ...keys[3]! });
+    const before = ctx().database.statements;
+    const result = await repo.readSessionBars(keys);
+    expect(ctx().database.statements - before).toBe(1);
+    expect(result).toHaveLength(keys.length);
+    keys.forEach((key, i) => {
+      if (key.symbol === 'NONE') {
+        expect(result[i]).toEqual([]);
+        return;
+      }
+      const si = Number(key.symbol.slice(3));
+      const d = DATES.indexOf(key.date as (typeof DATES)[number]);
+      const expected = sessionRecords(key.symbol, d, 5 + si, 10 * si).map(
+        ({ symbol, interval, sessionDate, ...b }) => b,
+      );
+      expect(result[i]).toEqual(expected);
+    });
+    expect(await repo.readSessionBars([])).toEqual([]);
+  });
+
+  it('aggregates daily bars and tells which dates hold bars, one statement each', async () => {
+    const repo = repoOf();
+    await repo.upsertBars([
+      record('SPY', DATES[0], bar(OPEN_0304, 10, { high: 12, low: 9, close: 11, volume: 100, vwap: 10 })),
+      record(
+        'SPY',
+        DATES[0],
+        bar(OPEN_0304 + MIN, 11, { high: 15, low: 8, close: 14, volume: 300, vwap: 14 }),
+      ),
+      record('SPY', DATES[0], bar(OPEN_0304 - 10 * MIN, 50, { high: 99, low: 1, volume: 5 })), // pre-market
+      record('SPY', DATES[2], bar(OPEN_0304 + 2 * DAY, 20, { vwap: null, tradeCount: null })),
+    ]);
+    const window = (d: number) => ({ from: OPEN_0304 + d * DAY, to: OPEN_0304 + d * DAY + 390 * MIN });
+    const before = ctx().database.statements;
+    const daily = await repo.readDailyBars([
+      { symbol: 'SPY', interval: '1m', date: DATES[0], ...window(0) },
+      { symbol: 'SPY', interval: '1m', date: DATES[1], ...window(1) },
+      { symbol: 'SPY', interval: '1m', date: DATES[2], ...window(2) },
+    ]);
+    expect(ctx().database.statements - before).toBe(1);
+    expect(daily[0]).toEqual({
+      ts: OPEN_0304,
+      endTs: OPEN_0304 + 390 * MIN,
+      open: 10,
+      high: 15,
+      low: 8,
+      close: 14,
+      volume: 400,
+      vwap: 13,
+      tradeCount: 20,
+      revision: 0,
+      complete: true,
+      baseBars: 2,
+    });
+    expect(daily[1]).toBeNull();
+    expect(daily[2]).toMatchObject({ open: 20, vwap: null, tradeCount: null, baseBars: 1 });
+    expect(await repo.storedDates('SPY', '1m', [...DATES].reverse())).toEqual([DATES[0], DATES[2]]);
+    expect(await repo.storedDates('QQQ', '1m', [...DATES])).toEqual([]);
+  });
+
+  it('batches every load of a tick into one statement through the loaders', async () => {
+    const repo = repoOf();
+    const symbols = ['AAPL', 'TSLA', 'RIVN'];
+    await repo.upsertBars(
+      symbols.flatMap((s, si) => DATES.flatMap((_, d) => sessionRecords(s, d, 3, si * 100))),
+    );
+    const loaders = createLoaders(repo);
+    const before = ctx().database.statements;
+    const loads = symbols.flatMap((symbol) =>
+      DATES.map((date) => loaders.storedBars.load({ symbol, interval: '1m', date })),
+    );
+    const results = await Promise.all(loads);
+    expect(ctx().database.statements - before).toBe(1);
+    expect(results.every((bars) => bars.length === 3)).toBe(true);
+    expect(results[7]).toEqual(
+      sessionRecords('TSLA', 2, 3, 100).map(({ symbol, interval, sessionDate, ...b }) => b),
+    );
+    // Cached for the rest of the request; another kind of loader is its own batch.
+    await loaders.sessionBars.load({ symbol: 'AAPL', interval: '1m', date: DATES[0] });
+    const flags = await Promise.all(
+      DATES.map((date) => loaders.hasBars.load({ symbol: 'AAPL', interval: '1m', date })),
+    );
+    expect(flags).toEqual([true, true, true, true, true]);
+    expect(ctx().database.statements - before).toBe(2);
+    // A new request gets fresh loaders.
+    const fresh = createLoaders(repo);
+    await fresh.storedBars.load({ symbol: 'AAPL', interval: '1m', date: DATES[0] });
+    expect(ctx().database.statements - before).toBe(3);
+  });
+
+  it('appends quotes and ticks', async () => {
+    const repo = repoOf();
+    await repo.appendQuotes([
+      { symbol: 'SPY', ts: OPEN_0304, bid: 1, bidSize: 10, ask: 1.1, askSize: 20 },
+      { symbol: 'SPY', ts: OPEN_0304 + 5, bid: 2, bidSize: 10, ask: 2.1, askSize: 20 },
+      { symbol: 'SPY', ts: OPEN_0304 + 5, bid: 3, bidSize: 10, ask: 3.1, askSize: 20 },
+    ]);
+    await repo.appendTicks([
+      { symbol: 'SPY', ts: OPEN_0304, price: 1, size: 100 },
+      { symbol: 'SPY', ts: OPEN_0304, price: 1.01, size: 50 },
+      { symbol: 'QQQ', ts: OPEN_0304, price: 7, size: 1 },
+    ]);
+    expect(await repo.readQuotes('SPY', OPEN_0304, OPEN_0304 + MIN)).toEqual([
+      { ts: OPEN_0304, bid: 1, bidSize: 10, ask: 1.1, askSize: 20 },
+      { ts: OPEN_0304 + 5, bid: 3, bidSize: 10, ask: 3.1, askSize: 20 },
+    ]);
+    expect(await repo.readTicks('SPY', OPEN_0304, OPEN_0304 + 1)).toEqual([
+      { ts: OPEN_0304, price: 1, size: 100 },
+      { ts: OPEN_0304, price: 1.01, size: 50 },
+    ]);
+  });
+
+  it('saves, lists and deletes symbol configuration, and keeps the session state', async () => {
+    const repo = repoOf();
+    expect(await repo.loadSessionState()).toBeNull();
+    const aapl = {
+      symbol: 'AAPL',
+      baseInterval: '1m',
+      derivedIntervals: ['5m', '1h'],
+      historicalDays: 5,
+      extendedHours: true,
+      indicators: ['avg_volume_2d', 'prev_close'],
+    };
+    await repo.saveSymbolConfig(aapl);
+    await repo.saveSymbolConfig({ ...aapl, symbol: 'AA', derivedIntervals: [], indicators: [] });
+    await repo.saveSymbolConfig({ ...aapl, historicalDays: 2, extendedHours: false });
+    expect(await repo.listSymbolConfigs()).toEqual([
+      { ...aapl, symbol: 'AA', derivedIntervals: [], indicators: [] },
+      { ...aapl, historicalDays: 2, extendedHours: false },
+    ]);
+    await repo.deleteSymbolConfig('AA');
+    await repo.deleteSymbolConfig('NOPE');
+    expect((await repo.listSymbolConfigs()).map((c) => c.symbol)).toEqual(['AAPL']);
+
+    const state = {
+      date: '2024-03-04',
+      clockMode: 'REPLAY' as const,
+      active: true,
+      clock: OPEN_0304,
+      replaySpeed: 60,
+    };
+    await repo.saveSessionState(state);
+    expect(await repo.loadSessionState()).toEqual(state);
+    await repo.saveSessionState({ date: '2024-03-05', clockMode: 'MANUAL', active: false, clock: null });
+    expect(await repo.loadSessionState()).toEqual({
+      date: '2024-03-05',
+      clockMode: 'MANUAL',
+      active: false,
+      clock: null,
+      replaySpeed: null,
+    });
+  });
+
+  it('writer: batches within the delay, latest version wins, flush and close make it durable', async () => {
+    const { database } = ctx();
+    const repo = repoOf();
+    const writer = new BarWriter(repo, { maxDelayMs: 50 });
+    const statements: string[] = [];
+    const stop = database.onStatement((query) => statements.push(query));
+
+    const rows = sessionRecords('SPY', 0, 390);
+    for (const r of rows) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
+    const first = rows[0]!;
+    const seq = writer.enqueueBar('SPY', '1m', DATES[0], { ...first, close: 1, revision: 1 });
+    expect(seq).toBe(391);
+    writer.enqueueQuote('SPY', DATES[0], { ts: OPEN_0304, bid: 1, bidSize: 1, ask: 2, askSize: 1 });
+    writer.enqueueTick('SPY', DATES[0], { ts: OPEN_0304, price: 1.5, size: 3 });
+    expect(writer.status()).toMatchObject({ acceptedSeq: 393, durableSeq: 0, backlog: { total: 392 } });
+
+    // Written within the bounded delay, without a flush.
+    await waitFor(() => writer.status().durableSeq === 393, 2_000);
+    expect(statements.filter((q) => q.includes('insert into "bars"'))).toHaveLength(1);
+    expect(statements).toHaveLength(3);
+    const stored = await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
+    expect(stored).toHaveLength(390);
+    expect(stored[0]).toMatchObject({ close: 1, revision: 1 });
+
+    // flush() waits for what came before it.
+    const more = sessionRecords('QQQ', 1, 50);
+    for (const r of more) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
+    await writer.flush();
+    expect(await repo.readBars('QQQ', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(50);
+
+    // close() writes what is left and refuses new items.
+    const last = sessionRecords('IWM', 2, 5);
+    for (const r of last) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
+    await writer.close();
+    expect(await repo.readBars('IWM', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(5);
+    expect(writer.enqueueBar('IWM', '1m', DATES[2], bar(OPEN_0304, 1))).toBeNull();
+    expect(writer.status()).toMatchObject({
+      durableSeq: 448,
+      backlog: { total: 0 },
+      written: { bars: 445, quotes: 1, ticks: 1 },
+      refused: { bars: 1 },
+      healthy: true,
+      closed: true,
+    });
+    stop();
+  });
+
+  it('writer: retries with back-off while writes fail, bounds the backlog, loses nothing', async () => {
+    const repo = repoOf();
+    let down = true;
+    const attempts: number[] = [];
+    const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+      attempts.push(Date.now());
+      if (down)
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      return work();
+    };
+    const sink: WriterSink = {
+      upsertBars: (rows) => guard(() => repo.upsertBars(rows)),
+      appendQuotes: (rows) => guard(() => repo.appendQuotes(rows)),
+      appendTicks: (rows) => guard(() => repo.appendTicks(rows)),
+    };
+    const writer = new BarWriter(sink, {
+      maxDelayMs: 10,
+      maxBacklog: 100,
+      retryInitialMs: 20,
+      retryMaxMs: 80,
+    });
+    const rows = sessionRecords('SPY', 0, 120);
+    const seqs = rows.map((r) => writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r));
+    expect(seqs.filter((s) => s === null)).toHaveLength(20);
+    expect(writer.hasCapacity()).toBe(false);
+    // A newer version of a waiting bar takes no room: still accepted.
+    expect(writer.enqueueBar('SPY', '1m', DATES[0], { ...rows[0]!, close: 7, revision: 1 })).toBe(101);
+    expect(writer.enqueueTick('SPY', DATES[0], { ts: OPEN_0304, price: 1, size: 1 })).toBeNull();
+
+    const flushed = writer.flush();
+    await waitFor(() => writer.status().failedAttempts >= 4, 3_000);
+    const status = writer.status();
+    expect(status).toMatchObject({
+      healthy: false,
+      full: true,
+      durableSeq: 0,
+      backlog: { bars: 100, total: 100 },
+      refused: { bars: 20, ticks: 1, total: 21 },
+      lastError: 'connect ECONNREFUSED 127.0.0.1:5432',
+    });
+    expect(status.nextRetryAt).not.toBeNull();
+    // Exponential back-off, capped: gaps grow, never beyond the cap (plus timer slack).
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+    expect(gaps[1]!).toBeGreaterThanOrEqual(gaps[0]! * 1.2);
+    expect(Math.max(...gaps)).toBeLessThan(80 + 100);
+
+    down = false;
+    await flushed;
+    expect(writer.status()).toMatchObject({
+      healthy: true,
+      durableSeq: 101,
+      backlog: { total: 0 },
+      lastError: null,
+    });
+    const stored = await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
+    expect(stored).toHaveLength(100);
+    expect(stored[0]).toMatchObject({ close: 7, revision: 1 });
+    expect(writer.hasCapacity(100)).toBe(true);
+    await writer.close();
+  });
+
+  it('writer: a write that hangs times out and is retried; its late end changes nothing', async () => {
+    const repo = repoOf();
+    let calls = 0;
+    let release: () => void = () => {};
+    const sink: WriterSink = {
+      upsertBars: (rows) => {
+        calls++;
+        if (calls === 1) return new Promise<void>((resolve) => (release = resolve)); // hangs
+        return repo.upsertBars(rows);
+      },
+      appendQuotes: (rows) => repo.appendQuotes(rows),
+      appendTicks: (rows) => repo.appendTicks(rows),
+    };
+    const writer = new BarWriter(sink, { maxDelayMs: 0, writeTimeoutMs: 50, retryInitialMs: 10 });
+    writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
+    await waitFor(() => writer.status().failedAttempts === 1);
+    expect(writer.status().lastError).toBe('write did not finish within 50 ms');
+    writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304 + MIN, 2));
+    await writer.flush();
+    release(); // the abandoned attempt ends now: nothing to undo, nothing marked written twice
+    await new Promise((r) => setTimeout(r, 20));
+    expect(writer.status()).toMatchObject({ durableSeq: 2, written: { bars: 2 }, healthy: true });
+    expect(await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(2);
+    await writer.close();
+  });
+
+  it('writer: close() gives up after its timeout and reports what was not written', async () => {
+    const sink: WriterSink = {
+      upsertBars: () => Promise.reject(new Error('down')),
+      appendQuotes: () => Promise.reject(new Error('down')),
+      appendTicks: () => Promise.reject(new Error('down')),
+    };
+    const writer = new BarWriter(sink, { maxDelayMs: 0, retryInitialMs: 10 });
+    writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
+    const flushed = writer.flush();
+    await expect(writer.close(100)).rejects.toThrow(/1 item\(s\) not written.*last error: down/);
+    await expect(flushed).rejects.toThrow(/not written/);
+  });
+});
+
+describe.runIf(testDrivers().includes('postgres'))('store on postgres: faults', () => {
+  it('fails fast with a clear error when the server cannot be reached', async () => {
+    const started = Date.now();
+    const attempt = openDatabase({ url: 'postgres://postgres:secret@127.0.0.1:1/nowhere', dataDir: '' });
+    await expect(attempt).rejects.toThrow(DatabaseUnavailableError);
+    await expect(attempt).rejects.toThrow(
+      'Cannot use PostgreSQL at postgres://postgres:***@127.0.0.1:1/nowhere: connect ECONNREFUSED 127.0.0.1:1',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('writer: the server goes away mid-session (connections cut, new ones refused), then comes back', async () => {
+    // A TCP proxy stands between postgres.js and the server: cut() destroys every open connection and
+    // stops listening (new connections get ECONNREFUSED), restore() listens again on the same port;
+    // postgres.js reconnects by itself.
+    const scratch = await createScratchDatabase(testDatabaseUrl()!);
+    const proxy = await createTcpProxy(scratch.url);
+    const database = await openDatabase({ url: proxy.url, dataDir: '', connectTimeoutSeconds: 2 });
+    try {
+      const repo = new BarRepository(database);
+      const writer = new BarWriter(repo, { maxDelayMs: 20, retryInitialMs: 50, retryMaxMs: 200 });
+      const rows = sessionRecords('SPY', 0, 390);
+      for (const r of rows.slice(0, 10)) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
+      await writer.flush();
+
+      await proxy.cut();
+      for (const r of rows.slice(10)) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
+      writer.enqueueBar('SPY', '1m', DATES[0], { ...rows[0]!, close: 3, revision: 1 });
+      writer.enqueueTick('SPY', DATES[0], { ts: OPEN_0304, price: 3, size: 1 });
+      await waitFor(() => writer.status().failedAttempts >= 3, 10_000);
+      expect(writer.status()).toMatchObject({
+        healthy: false,
+        durableSeq: 10,
+        backlog: { bars: 381, ticks: 1 },
+      });
+      expect(writer.status().lastError).not.toBeNull();
+
+      await proxy.restore();
+      await writer.flush();
+      expect(writer.status()).toMatchObject({ healthy: true, durableSeq: 392, backlog: { total: 0 } });
+      const stored = await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
+      expect(stored).toHaveLength(390);
+      expect(stored[0]).toMatchObject({ close: 3, revision: 1 });
+      expect(await repo.readTicks('SPY', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
+      await writer.close();
+    } finally {
+      await database.close();
+      await proxy.close();
+      await scratch.drop();
+    }
+  });
+});
