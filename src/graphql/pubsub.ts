@@ -15,8 +15,9 @@
  * it fell behind (it can re-read the state with a query and subscribe again). Dropping the oldest
  * events instead would leave a client with a quietly wrong picture.
  *
- * Every listener is removed when the stream ends for any reason: the client leaves (the transport
- * calls `return()`), an overflow, or the server shuts down (`close()`).
+ * Every subscriber is removed when its stream ends for any reason: the client leaves (the
+ * transport calls `return()`, or the request's abort signal fires), an overflow, or the server
+ * shuts down (`close()`); the routing listener on `session.events` goes with the last one.
  */
 import type { SessionEvents, SessionTopics } from '../session/events.ts';
 
@@ -162,12 +163,83 @@ export class BoundedQueue<T, U = T> implements AsyncIterableIterator<U | Overflo
 /** A filter and mapper of one topic's events; return undefined to skip an event. */
 export type Selector<K extends keyof SessionTopics, T> = (payload: SessionTopics[K]) => T | undefined;
 
+/** The symbol an event is about (null for session-wide events). */
+function keyOf(payload: SessionTopics[keyof SessionTopics]): string | null {
+  return payload.symbol;
+}
+
+type Listener = (payload: SessionTopics[keyof SessionTopics]) => void;
+
 /**
- * The typed pubsub of the API: each `subscribe` adds one listener to `session.events` feeding one
- * bounded queue. Tracks open streams so a shutdown can end them all.
+ * One listener on `session.events` per topic, installed while the topic has subscribers, routing
+ * each event to the subscribers of its symbol and to those of every symbol — so an event costs
+ * work only for the subscribers that want it, whatever their number.
+ */
+class TopicRouter {
+  readonly all = new Set<Listener>();
+  readonly bySymbol = new Map<string, Set<Listener>>();
+  private off: (() => void) | null = null;
+  private count = 0;
+
+  constructor(
+    private readonly events: SessionEvents,
+    private readonly topic: keyof SessionTopics,
+  ) {}
+
+  add(listener: Listener, symbols: ReadonlySet<string> | null): () => void {
+    if (symbols === null) this.all.add(listener);
+    else {
+      for (const symbol of symbols) {
+        let set = this.bySymbol.get(symbol);
+        if (!set) {
+          set = new Set();
+          this.bySymbol.set(symbol, set);
+        }
+        set.add(listener);
+      }
+    }
+    this.count++;
+    if (this.off === null) this.off = this.events.on(this.topic, (payload) => this.dispatch(payload));
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      if (symbols === null) this.all.delete(listener);
+      else {
+        for (const symbol of symbols) {
+          const set = this.bySymbol.get(symbol);
+          set?.delete(listener);
+          if (set?.size === 0) this.bySymbol.delete(symbol);
+        }
+      }
+      this.count--;
+      if (this.count === 0) {
+        this.off?.();
+        this.off = null;
+      }
+    };
+  }
+
+  private dispatch(payload: SessionTopics[keyof SessionTopics]): void {
+    for (const listener of this.all) listener(payload);
+    const key = keyOf(payload);
+    if (key === null) {
+      // Session-wide events reach every subscriber of the topic.
+      for (const set of this.bySymbol.values()) for (const listener of set) listener(payload);
+      return;
+    }
+    const set = this.bySymbol.get(key);
+    if (set) for (const listener of set) listener(payload);
+  }
+}
+
+/**
+ * The typed pubsub of the API: each `subscribe` feeds one bounded queue from `session.events`
+ * (through one routing listener per topic). Tracks open streams so a shutdown can end them all.
  */
 export class SessionPubSub {
   private readonly open = new Set<BoundedQueue<unknown, unknown>>();
+  private readonly routers = new Map<keyof SessionTopics, TopicRouter>();
 
   constructor(
     private readonly events: SessionEvents,
@@ -181,16 +253,22 @@ export class SessionPubSub {
 
   /**
    * Subscribes to one topic: `select` filters and maps each event synchronously when it happens,
-   * `deliver` maps it again when it is handed to the consumer (undefined skips it). `signal` (the
-   * HTTP request's, for SSE) ends the stream as soon as the client goes away, even while nothing
-   * is being delivered.
+   * `deliver` maps it again when it is handed to the consumer (undefined skips it). `symbols`
+   * (null = all) routes only those symbols' events (and session-wide ones) to `select`. `signal`
+   * (the HTTP request's, for SSE) ends the stream as soon as the client goes away, even while
+   * nothing is being delivered.
    */
   subscribe<K extends keyof SessionTopics, T, U = T>(
     topic: K,
     select: Selector<K, T>,
-    deliver: (item: T) => U | undefined = (item) => item as unknown as U,
-    signal: AbortSignal | null = null,
+    options: {
+      readonly deliver?: (item: T) => U | undefined;
+      readonly signal?: AbortSignal | null;
+      readonly symbols?: ReadonlySet<string> | null;
+    } = {},
   ): BoundedQueue<T, U> {
+    const deliver = options.deliver ?? ((item: T) => item as unknown as U);
+    const signal = options.signal ?? null;
     let off: (() => void) | null = null;
     const onAbort = () => queue.close();
     const queue: BoundedQueue<T, U> = new BoundedQueue<T, U>(this.limit, deliver, () => {
@@ -204,10 +282,15 @@ export class SessionPubSub {
       return queue;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    off = this.events.on(topic, (payload) => {
-      const item = select(payload);
+    let router = this.routers.get(topic);
+    if (!router) {
+      router = new TopicRouter(this.events, topic);
+      this.routers.set(topic, router);
+    }
+    off = router.add((payload) => {
+      const item = select(payload as SessionTopics[K]);
       if (item !== undefined) queue.push(item);
-    });
+    }, options.symbols ?? null);
     this.open.add(queue as BoundedQueue<unknown, unknown>);
     return queue;
   }

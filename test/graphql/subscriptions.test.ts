@@ -57,6 +57,7 @@ describe('barUpdates', () => {
       `subscription { barUpdates(symbols: ["spy"], intervals: ["1m", "5m"]) { ${EVENT} } }`,
     );
     expect(api.session.events.count('bar')).toBe(baseline.bar + 1);
+    expect(api.yoga.pubsub.subscribers).toBe(1);
     await send(...day.slice(0, 6));
     const got: (string | undefined)[] = [];
     for (let i = 0; i < 13; i++) got.push(brief(ev(await stream.next())));
@@ -128,18 +129,18 @@ describe('barUpdates', () => {
   it('drops a subscriber still 50 events behind when the next batch comes, with SLOW_CONSUMER', async () => {
     const slow = await openSse(api.yoga, `subscription { barUpdates(intervals: ["1m"]) { ${EVENT} } }`);
     const fast = await openSse(api.yoga, `subscription { barUpdates(intervals: ["1m"]) { ${EVENT} } }`);
-    expect(api.session.events.count('bar')).toBe(baseline.bar + 2);
+    expect(api.yoga.pubsub.subscribers).toBe(2);
     const fastSeen: string[] = [];
     const bars = day.slice(0, 120);
     // One batch of 60 events: more than the limit, but nobody is behind yet, so nobody is dropped.
     const first = await api.gql(ingest, { bars: bars.slice(0, 60).map((b) => barInput('SPY', b)) });
     expect(first.data).toEqual({ ingestBars: { accepted: 60, rejected: [] } });
     for (let i = 0; i < 60; i++) fastSeen.push(ev(await fast.next())!.bar.ts);
-    expect(api.session.events.count('bar')).toBe(baseline.bar + 2);
+    expect(api.yoga.pubsub.subscribers).toBe(2);
     // The next batch finds the slow subscriber with ≥ 50 undelivered events: it is dropped at once.
     const second = await api.gql(ingest, { bars: bars.slice(60).map((b) => barInput('SPY', b)) });
     expect(second.data).toEqual({ ingestBars: { accepted: 60, rejected: [] } });
-    expect(api.session.events.count('bar')).toBe(baseline.bar + 1);
+    expect(api.yoga.pubsub.subscribers).toBe(1);
     for (let i = 0; i < 60; i++) fastSeen.push(ev(await fast.next())!.bar.ts);
     let last: GqlResponse | null = null;
     const slowSeen: string[] = [];
@@ -162,8 +163,9 @@ describe('barUpdates', () => {
       openSse(api.yoga, `subscription { barUpdates(completeOnly: true) { ${EVENT} } }`),
       openSse(api.yoga, 'subscription { sessionEvents { kind } }'),
     ]);
-    expect(api.session.events.count('bar')).toBe(baseline.bar + 2);
+    expect(api.session.events.count('bar')).toBe(baseline.bar + 1);
     expect(api.session.events.count('session')).toBe(baseline.session + 1);
+    expect(api.yoga.pubsub.subscribers).toBe(3);
     await send(day[0]!);
     await streams[0]!.next();
     for (const s of streams) s.close();

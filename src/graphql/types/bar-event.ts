@@ -84,17 +84,20 @@ builder.subscriptionField('barUpdates', (t) =>
           }
           return change.base ? { change, kind: change.kind, recheck: true } : undefined;
         },
-        (item): BarEventPayload | undefined => {
-          const { change } = item;
-          let bar = change.bar;
-          if (item.recheck) {
-            const clock = session.time;
-            if (!(session.ended || (clock !== null && bar.endTs <= clock))) return undefined;
-            bar = { ...bar, complete: true };
-          }
-          return { symbol: change.symbol, interval: change.interval, kind: item.kind, bar };
+        {
+          deliver: (item): BarEventPayload | undefined => {
+            const { change } = item;
+            let bar = change.bar;
+            if (item.recheck) {
+              const clock = session.time;
+              if (!(session.ended || (clock !== null && bar.endTs <= clock))) return undefined;
+              bar = { ...bar, complete: true };
+            }
+            return { symbol: change.symbol, interval: change.interval, kind: item.kind, bar };
+          },
+          signal: ctx.signal,
+          symbols,
         },
-        ctx.signal,
       );
     },
     resolve: (payload, _args, ctx) => {

@@ -65,8 +65,7 @@ builder.subscriptionField('sessionEvents', (t) =>
           symbols === null || change.symbol === null || symbols.has(change.symbol)
             ? { kind: change.kind, symbol: change.symbol }
             : undefined,
-        undefined,
-        ctx.signal,
+        { signal: ctx.signal },
       );
     },
     resolve: (payload) => {

@@ -1,0 +1,404 @@
+/**
+ * GraphQL benchmarks (issue 4), loopback only, bounded in time:
+ *
+ * - **query**: the nested read `{ session { symbols { metrics { volume vwap } intervals { quality
+ *   gaps { start } bars(last: 100) { nodes { ts open high low close volume } } } } } }` over 50
+ *   loaded symbols × 3 intervals (1m, 5m, 15m; a full regular session of real SPY bars each), with
+ *   20 concurrent keep-alive HTTP clients. Alongside, in the same run, a bare `node:http` handler
+ *   serves the same data as `JSON.stringify` of equivalent plain objects built from the same tree
+ *   per request: the physical limit of a JSON API in Node. ratioToRaw = raw req/s ÷ GraphQL req/s.
+ * - **fanout**: 1,000 graphql-ws subscribers (1,000 WebSocket connections; 10 per symbol, each
+ *   subscribed to its symbol's 1m bars) while 1,000 base bars/s are ingested (100 symbols, one
+ *   batch of one bar per symbol every 100 ms): p99 delivery latency from the ingest call to the
+ *   client's receipt, and the events lost (expected − received).
+ *
+ * The load generators run in a worker thread, so clients and server do not share an event loop.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { nyDate, tradingDay } from '../src/domain/calendar.ts';
+import type {
+  BarInput,
+  IngestResult,
+  IsoDate,
+  QuoteInput,
+  StoredBar,
+  TickInput,
+} from '../src/domain/types.ts';
+import type { GraphqlService } from '../src/graphql/builder.ts';
+import { createYoga } from '../src/graphql/yoga.ts';
+import { listen } from '../src/http/listen.ts';
+import { SessionData, type SymbolSettingsInput } from '../src/session/session-data.ts';
+import type { SymbolSessionData } from '../src/session/symbol-session-data.ts';
+
+/** The figures of one run. */
+export interface GraphqlBench {
+  readonly reqPerSec: number;
+  readonly p99Ms: number;
+  readonly ratioToRaw: number;
+  readonly rawReqPerSec: number;
+  readonly rawP99Ms: number;
+  readonly fanoutP99Ms: number;
+  readonly fanoutLost: number;
+  readonly fanoutDelivered: number;
+}
+
+/** Options (defaults as in issue 4). */
+export interface GraphqlBenchOptions {
+  readonly symbols?: number;
+  readonly clients?: number;
+  readonly warmupMs?: number;
+  readonly durationMs?: number;
+  readonly subscribers?: number;
+  readonly fanoutSymbols?: number;
+  readonly barsPerSecond?: number;
+  readonly fanoutSeconds?: number;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DATE: IsoDate = '2011-01-05';
+const QUERY =
+  '{ session { symbols { metrics { volume vwap } intervals { quality gaps { start } bars(last: 100) { nodes { ts open high low close volume } } } } } }';
+
+/** The regular-session SPY bars of one date from the bundled sample. */
+function spyBars(date: IsoDate): StoredBar[] {
+  const open = tradingDay(date).regularOpen!;
+  const close = tradingDay(date).regularClose!;
+  const out: StoredBar[] = [];
+  for (const line of readFileSync(`${ROOT}fixtures/spy/nt-spy-minute-2011.csv`, 'utf8').split('\n')) {
+    const m = /^(\d{4})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2});([^;]+);([^;]+);([^;]+);([^;]+);([^;]+)$/.exec(
+      line.trim(),
+    );
+    if (!m) continue;
+    const ts = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) - 60_000;
+    if (ts < open || ts >= close || nyDate(ts) !== date) continue;
+    out.push({
+      ts,
+      open: +m[7]!,
+      high: +m[8]!,
+      low: +m[9]!,
+      close: +m[10]!,
+      volume: +m[11]!,
+      vwap: null,
+      tradeCount: null,
+      revision: 0,
+    });
+  }
+  return out;
+}
+
+/** The session service reduced to the tree (no store): what the benchmark needs. */
+class TreeService implements GraphqlService {
+  constructor(readonly session: SessionData) {}
+  async startSession(date: IsoDate, mode: 'LIVE' | 'REPLAY' | 'MANUAL'): Promise<void> {
+    this.session.start(date, mode);
+  }
+  async endSession(): Promise<void> {
+    this.session.end();
+  }
+  async advanceClock(to: number): Promise<void> {
+    this.session.advanceClock(to);
+  }
+  async loadSymbol(input: SymbolSettingsInput): Promise<SymbolSessionData> {
+    const { data } = this.session.beginLoad(input);
+    return this.session.completeLoad(data.symbol, new Map(), []) ?? data;
+  }
+  async removeSymbol(symbol: string): Promise<boolean> {
+    return this.session.removeSymbol(symbol);
+  }
+  ingestBars(bars: readonly BarInput[]): IngestResult {
+    return this.session.ingestBars(bars);
+  }
+  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult {
+    return this.session.ingestQuotes(quotes);
+  }
+  ingestTicks(ticks: readonly TickInput[]): IngestResult {
+    return this.session.ingestTicks(ticks);
+  }
+}
+
+/** Plain objects equivalent to the GraphQL answer, built from the tree. */
+function rawAnswer(session: SessionData): unknown {
+  return {
+    data: {
+      session: {
+        symbols: session.symbols().map((s) => {
+          const m = s.metrics();
+          return {
+            metrics: { volume: m.volume, vwap: m.vwap },
+            intervals: s.intervals().map((i) => ({
+              quality: i.quality(),
+              gaps: i.gaps().map((g) => ({ start: new Date(g.start).toISOString() })),
+              bars: {
+                nodes: i.lastBars(100).map((b) => ({
+                  ts: new Date(b.ts).toISOString(),
+                  open: b.open,
+                  high: b.high,
+                  low: b.low,
+                  close: b.close,
+                  volume: b.volume,
+                })),
+              },
+            })),
+          };
+        }),
+      },
+    },
+  };
+}
+
+function listenRaw(session: SessionData): Promise<Server> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      const body = JSON.stringify(rawAnswer(session));
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Runs code in a worker thread (CommonJS, packages resolved from the project). */
+function runWorker<T>(
+  code: string,
+  data: unknown,
+  onMessage?: (message: unknown, worker: Worker) => void,
+): Promise<T> {
+  const worker = new Worker(code, { eval: true, workerData: { root: ROOT, ...(data as object) } });
+  return new Promise<T>((resolve, reject) => {
+    worker.on('message', (message: { done?: T }) => {
+      if (message && typeof message === 'object' && 'done' in message) {
+        resolve(message.done as T);
+        void worker.terminate();
+      } else onMessage?.(message, worker);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (code !== 0 && code !== 1) reject(new Error(`worker exited with ${code}`));
+    });
+  });
+}
+
+const LOAD_WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const { url, body, clients, warmupMs, durationMs } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+const target = new URL(url);
+function once() {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let size = 0;
+      res.on('data', (c) => { size += c.length; });
+      res.on('end', () => res.statusCode === 200 ? resolve([performance.now() - started, size]) : reject(new Error('status ' + res.statusCode)));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+(async () => {
+  const latencies = [];
+  let bytes = 0;
+  const start = performance.now();
+  const measureFrom = start + warmupMs;
+  const end = measureFrom + durationMs;
+  let first = 0, last = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      const [ms, size] = await once();
+      if (t >= measureFrom) { latencies.push(ms); bytes = size; if (!first) first = t; last = performance.now(); }
+    }
+  }));
+  agent.destroy();
+  parentPort.postMessage({ done: { latencies, seconds: (last - first) / 1000, bytes } });
+})().catch((e) => { parentPort.postMessage({ done: { error: String(e), latencies: [], seconds: 1, bytes: 0 } }); });
+`;
+
+const FANOUT_WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { createRequire } = require('node:module');
+const req = createRequire(workerData.root + 'package.json');
+const { createClient } = req('graphql-ws');
+const WebSocket = req('ws');
+const { url, subscribers, symbols } = workerData;
+const received = [];
+const clients = [];
+let errors = 0;
+for (let i = 0; i < subscribers; i++) {
+  const symbol = 'F' + String(i % symbols).padStart(3, '0');
+  const client = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  clients.push(client);
+  client.subscribe({ query: 'subscription($s: [String!]) { barUpdates(symbols: $s, intervals: ["1m"]) { symbol bar { ts } } }', variables: { s: [symbol] } }, {
+    next: (v) => { const e = v.data && v.data.barUpdates; if (e) received.push(performance.timeOrigin + performance.now(), Date.parse(e.bar.ts)); else errors++; },
+    error: () => { errors++; },
+    complete: () => {},
+  });
+}
+parentPort.on('message', async (m) => {
+  if (m === 'finish') {
+    await Promise.all(clients.map((c) => c.dispose()));
+    parentPort.postMessage({ done: { received, errors } });
+  }
+});
+parentPort.postMessage('started');
+`;
+
+async function benchQuery(
+  options: Required<GraphqlBenchOptions>,
+): Promise<{ gql: { rps: number; p99: number }; raw: { rps: number; p99: number } }> {
+  const session = new SessionData();
+  const service = new TreeService(session);
+  session.start(DATE, 'MANUAL');
+  const bars = spyBars(DATE);
+  for (let i = 0; i < options.symbols; i++) {
+    const symbol = `S${String(i).padStart(2, '0')}`;
+    await service.loadSymbol({ symbol, historicalDays: 0, derivedIntervals: ['5m', '15m'] });
+    session.ingestBars(bars.map((b) => ({ ...b, symbol })));
+  }
+  const yoga = createYoga({ service, adminToken: 'bench', graphiql: false });
+  const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });
+  const raw = await listenRaw(session);
+  const run = async (url: string) => {
+    const result = await runWorker<{ latencies: number[]; seconds: number; error?: string }>(LOAD_WORKER, {
+      url,
+      body: JSON.stringify({ query: QUERY }),
+      clients: options.clients,
+      warmupMs: options.warmupMs,
+      durationMs: options.durationMs,
+    });
+    if (result.error) throw new Error(result.error);
+    return { rps: result.latencies.length / result.seconds, p99: percentile(result.latencies, 99) };
+  };
+  try {
+    const rawUrl = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/raw`;
+    const rawResult = await run(rawUrl);
+    const gqlResult = await run(`${http.url}/graphql`);
+    return { gql: gqlResult, raw: rawResult };
+  } finally {
+    await http.close();
+    await new Promise((resolve) => raw.close(resolve));
+    raw.closeAllConnections();
+  }
+}
+
+async function benchFanout(
+  options: Required<GraphqlBenchOptions>,
+): Promise<{ p99: number; lost: number; delivered: number }> {
+  const session = new SessionData();
+  const service = new TreeService(session);
+  session.start(DATE, 'MANUAL');
+  const symbols = Array.from({ length: options.fanoutSymbols }, (_, i) => `F${String(i).padStart(3, '0')}`);
+  for (const symbol of symbols) await service.loadSymbol({ symbol, historicalDays: 0 });
+  const bars = spyBars(DATE);
+  const yoga = createYoga({ service, adminToken: 'bench', graphiql: false });
+  const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });
+  const ingestAt = new Map<number, number>();
+  let worker: Worker | null = null;
+  let resultPromise: Promise<{ received: number[]; errors: number }> | null = null;
+  const started = new Promise<void>((resolve, reject) => {
+    const done = runWorker<{ received: number[]; errors: number }>(
+      FANOUT_WORKER,
+      {
+        url: `${http.url.replace('http', 'ws')}/graphql`,
+        subscribers: options.subscribers,
+        symbols: symbols.length,
+      },
+      (message, w) => {
+        worker = w;
+        if (message === 'started') resolve();
+      },
+    );
+    resultPromise = done;
+    done.catch(reject);
+  });
+  try {
+    await started;
+    const deadline = Date.now() + 30_000;
+    while (yoga.pubsub.subscribers < options.subscribers && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (yoga.pubsub.subscribers < options.subscribers) {
+      throw new Error(`only ${yoga.pubsub.subscribers} of ${options.subscribers} subscribers connected`);
+    }
+    const batchesPerSecond = 10;
+    const perBatch = Math.round(options.barsPerSecond / batchesPerSecond);
+    const minutes = Math.min(bars.length, Math.round(options.fanoutSeconds * batchesPerSecond));
+    const bySymbolPerBatch = Math.max(1, Math.round(perBatch / symbols.length));
+    let expected = 0;
+    const t0 = performance.now();
+    for (let m = 0; m < minutes; m += bySymbolPerBatch) {
+      const wait = t0 + (m / bySymbolPerBatch) * (1000 / batchesPerSecond) - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const batch: BarInput[] = [];
+      for (let k = 0; k < bySymbolPerBatch && m + k < minutes; k++) {
+        const bar = bars[m + k]!;
+        ingestAt.set(bar.ts, performance.timeOrigin + performance.now());
+        for (const symbol of symbols) batch.push({ ...bar, symbol });
+      }
+      const result = session.ingestBars(batch);
+      if (result.rejected.length > 0) throw new Error(`rejected: ${result.rejected[0]!.message}`);
+      expected += (batch.length / symbols.length) * options.subscribers;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    (worker as Worker | null)?.postMessage('finish');
+    const { received } = await resultPromise!;
+    const latencies: number[] = [];
+    for (let i = 0; i < received.length; i += 2) {
+      const sent = ingestAt.get(received[i + 1]!);
+      if (sent !== undefined) latencies.push(received[i]! - sent);
+    }
+    return { p99: percentile(latencies, 99), lost: expected - latencies.length, delivered: latencies.length };
+  } finally {
+    await http.close();
+  }
+}
+
+/** Runs both benchmarks. */
+export async function benchGraphql(overrides: GraphqlBenchOptions = {}): Promise<GraphqlBench> {
+  const options: Required<GraphqlBenchOptions> = {
+    symbols: 50,
+    clients: 20,
+    warmupMs: 1_500,
+    durationMs: 5_000,
+    subscribers: 1_000,
+    fanoutSymbols: 100,
+    barsPerSecond: 1_000,
+    fanoutSeconds: 5,
+    ...overrides,
+  };
+  const query = await benchQuery(options);
+  const fanout = await benchFanout(options);
+  return {
+    reqPerSec: query.gql.rps,
+    p99Ms: query.gql.p99,
+    ratioToRaw: query.raw.rps / query.gql.rps,
+    rawReqPerSec: query.raw.rps,
+    rawP99Ms: query.raw.p99,
+    fanoutP99Ms: fanout.p99,
+    fanoutLost: fanout.lost,
+    fanoutDelivered: fanout.delivered,
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = await benchGraphql();
+  console.log(
+    `query: ${r.reqPerSec.toFixed(0)} req/s p99 ${r.p99Ms.toFixed(1)} ms (raw JSON: ${r.rawReqPerSec.toFixed(0)} req/s p99 ${r.rawP99Ms.toFixed(1)} ms) ratio-to-raw ${r.ratioToRaw.toFixed(2)}; fanout-1000: p99 ${r.fanoutP99Ms.toFixed(1)} ms lost ${r.fanoutLost} (delivered ${r.fanoutDelivered})`,
+  );
+}
