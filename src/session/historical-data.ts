@@ -15,7 +15,11 @@ export interface Indicator {
 }
 
 const ENDED_CLOCK: SessionClock = { time: null, ended: true };
-const NO_SEQUENCE: ChangeSequence = { next: () => 0 };
+/**
+ * Historical bars are exported whole, never by change sequence; but a bar series marks an empty slot
+ * with seq 0, so every historical change gets the constant 1.
+ */
+const NO_SEQUENCE: ChangeSequence = { next: () => 1 };
 
 /**
  * One interval across the held historical dates: per-date bars concatenated in time order,
@@ -121,7 +125,8 @@ export class HistoricalData {
       if (!window || !regular || !baseSpec || bars.length === 0) continue;
       const day = new DayBars(window, baseSpec, derivedSpecs, ENDED_CLOCK);
       let held = 0;
-      for (const bar of [...bars].sort((a, b) => a.ts - b.ts)) {
+      const sorted = [...bars].sort((a, b) => a.ts - b.ts);
+      for (const bar of sorted) {
         if (
           bar.ts < window.start ||
           bar.ts + baseSpec.ms > window.end ||
@@ -147,7 +152,8 @@ export class HistoricalData {
       day.closeUpTo(window.end, NO_SEQUENCE, null);
       days.push(day);
       dates.push(date);
-      const dailyBar = aggregateBars(bars.filter((b) => b.ts >= regular.start && b.ts < regular.end));
+      // Ascending order: open is the first bar's, close the last one's.
+      const dailyBar = aggregateBars(sorted.filter((b) => b.ts >= regular.start && b.ts < regular.end));
       if (dailyBar) daily.push(dailyBar);
     }
     this.dates = dates;

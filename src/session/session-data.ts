@@ -173,7 +173,8 @@ export class SessionData implements SessionClock, ChangeSequence {
     this.mode = mode;
     this.isActive = true;
     this.isEnded = false;
-    this.clockTime = day.extendedOpen;
+    // LIVE: the clock is the wall clock (capped at the close), even before the extended open.
+    this.clockTime = mode === 'LIVE' ? Math.min(this.now(), day.regularClose!) : day.extendedOpen;
     this.sessionSeq = this.next();
     if (mode === 'LIVE') this.syncWallClock();
     this.events.emit('session', { kind: 'SESSION_STARTED', symbol: null });
@@ -226,10 +227,9 @@ export class SessionData implements SessionClock, ChangeSequence {
 
   private moveClock(to: Instant, force: boolean): void {
     if (this.clockTime === null) return;
-    const target = Math.min(
-      Math.max(to, this.clockTime),
-      force ? Math.max(to, this.closeInstant()) : this.closeInstant(),
-    );
+    const cap = this.closeInstant();
+    // The cap can sit below the clock (an extended-hours symbol was removed): the clock then stays.
+    const target = Math.max(this.clockTime, Math.min(to, force ? Math.max(to, cap) : cap));
     if (target === this.clockTime && !force) return;
     this.clockTime = target;
     this.sessionSeq = this.next();
@@ -301,11 +301,21 @@ export class SessionData implements SessionClock, ChangeSequence {
         bar.revision,
       );
     }
-    if (this.clockTime !== null) day.closeUpTo(this.isEnded ? data.window.end : this.clockTime, this, null);
-    data.loaded = true;
     const latest = day.base.series.latestSlot();
-    if (this.isActive && this.mode !== 'LIVE' && latest >= 0)
-      this.moveClock(day.base.series.slotEnd(latest), false);
+    const latestEnd = latest >= 0 ? day.base.series.slotEnd(latest) : Number.NEGATIVE_INFINITY;
+    const movesClock = this.isActive && this.mode !== 'LIVE' && latest >= 0;
+    if (this.clockTime !== null) {
+      // The symbol's own windows close silently (its bars were never announced one by one: the load is,
+      // once); moving the clock below then closes the other symbols' windows with their events.
+      const closeAt = this.isEnded
+        ? data.window.end
+        : movesClock
+          ? Math.max(this.clockTime, Math.min(latestEnd, this.closeInstant()))
+          : this.clockTime;
+      day.closeUpTo(closeAt, this, null);
+    }
+    data.loaded = true;
+    if (movesClock) this.moveClock(latestEnd, false);
     data.stateSeq = this.next();
     this.events.emit('session', { kind: 'SYMBOL_LOADED', symbol: data.symbol });
     return data;

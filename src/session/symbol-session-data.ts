@@ -1,5 +1,5 @@
 import type { TimeWindow } from '../domain/calendar.ts';
-import type { IntervalSpec } from '../domain/intervals.ts';
+import { type IntervalSpec, parseInterval } from '../domain/intervals.ts';
 import type { Bar, Instant, IsoDate, Quote, StoredBar, Tick } from '../domain/types.ts';
 import { DayBars } from './day-bars.ts';
 import { HistoricalData } from './historical-data.ts';
@@ -112,7 +112,13 @@ export class SymbolSessionData {
 
   /** One interval by name (any spelling that canonicalises to a held one). */
   interval(name: string): SessionInterval | undefined {
-    return this.byName.get(name);
+    const held = this.byName.get(name);
+    if (held !== undefined) return held;
+    try {
+      return this.byName.get(parseInterval(name).name);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The latest base bar, O(1). */
