@@ -1,0 +1,96 @@
+/**
+ * Historical bars outside the in-memory window come from PostgreSQL through the per-request
+ * DataLoaders: the real SessionService, BarRepository and createLoaders on PGlite (and on
+ * PostgreSQL when DATABASE_URL is set), with the bundled SPY sample imported.
+ */
+import { describe, expect, it } from 'vitest';
+import { importSample } from '../../src/feed/import.ts';
+import { createYoga } from '../../src/graphql/yoga.ts';
+import { SessionService } from '../../src/service/session-service.ts';
+import { SessionData } from '../../src/session/session-data.ts';
+import { BarRepository } from '../../src/store/bar-repository.ts';
+import { createLoaders } from '../../src/store/loaders.ts';
+import { testDrivers, useTestDatabase } from '../helpers/db.ts';
+import { ADMIN_TOKEN, readSpy } from '../helpers/graphql.ts';
+
+describe.each(testDrivers())('historical reads on %s', (driver) => {
+  const db = useTestDatabase(driver);
+
+  it('reads stored dates in one statement per request, with the same rules as memory', async () => {
+    const { database } = db();
+    const repo = new BarRepository(database);
+    await importSample(repo);
+    const session = new SessionData();
+    const service = new SessionService(session, repo, {
+      enqueueBar() {},
+      enqueueQuote() {},
+      enqueueTick() {},
+      flush: async () => {},
+    });
+    const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
+    const gql = async (query: string) => {
+      const response = await yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ query }),
+      });
+      return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+    };
+    expect(
+      (await gql('mutation { startSession(date: "2011-03-10", clockMode: MANUAL) { date } }')).errors,
+    ).toBeUndefined();
+    const loaded = await gql(
+      'mutation { loadSymbol(input: { symbol: "SPY", derivedIntervals: ["5m", "1d"], historicalDays: 2 }) { historical { dates } } }',
+    );
+    expect(loaded.data).toEqual({ loadSymbol: { historical: { dates: ['2011-03-08', '2011-03-09'] } } });
+
+    const statements: string[] = [];
+    const stop = database.onStatement((query) => statements.push(query));
+    const r = await gql(`{ symbol(symbol: "SPY") { historical {
+        m1: interval(name: "1m") { bars(from: "2011-03-03T00:00:00Z", to: "2011-03-10T00:00:00Z", first: 1) { totalCount nodes { ts open } } }
+        d1: interval(name: "1d") { bars(from: "2011-03-01T00:00:00Z", to: "2011-03-10T00:00:00Z") { totalCount nodes { ts volume baseBars } } }
+        memory: interval(name: "5m") { quality bars { totalCount } } } } }`);
+    stop();
+    expect(r.errors).toBeUndefined();
+    const spy = readSpy('fixtures/spy/nt-spy-minute-2011-03.csv');
+    const regular = (date: string, openUtcHour: number) => {
+      const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+      const start = Date.UTC(y, m - 1, d, openUtcHour, 30);
+      return spy.get(date)!.filter((b) => b.ts >= start && b.ts < start + 390 * 60_000);
+    };
+    const dates = [
+      '2011-03-01',
+      '2011-03-02',
+      '2011-03-03',
+      '2011-03-04',
+      '2011-03-07',
+      '2011-03-08',
+      '2011-03-09',
+    ];
+    expect(r.data).toEqual({
+      symbol: {
+        historical: {
+          m1: {
+            bars: {
+              totalCount: 5 * 390,
+              nodes: [{ ts: '2011-03-03T14:30:00.000Z', open: regular('2011-03-03', 14)[0]!.open }],
+            },
+          },
+          d1: {
+            bars: {
+              totalCount: 7,
+              nodes: dates.map((date) => ({
+                ts: `${date}T14:30:00.000Z`,
+                volume: regular(date, 14).reduce((s, b) => s + b.volume, 0),
+                baseBars: 390,
+              })),
+            },
+          },
+          memory: { quality: 100, bars: { totalCount: 2 * 78 } },
+        },
+      },
+    });
+    // 2011-03-01…04 and 03-07 are outside memory: one batched statement for both fields.
+    expect(statements.filter((s) => /select/i.test(s))).toHaveLength(1);
+  });
+});
