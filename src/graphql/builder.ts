@@ -19,6 +19,7 @@ import type {
   StoredBar,
   TickInput,
 } from '../domain/types.ts';
+import type { ReplayStatus } from '../feed/replay.ts';
 import type { SessionData, SymbolSettingsInput } from '../session/session-data.ts';
 import type { SymbolSessionData } from '../session/symbol-session-data.ts';
 import type { Limits } from './limits.ts';
@@ -39,6 +40,12 @@ export interface GraphqlService {
   ingestBars(bars: readonly BarInput[]): IngestResult;
   ingestQuotes(quotes: readonly QuoteInput[]): IngestResult;
   ingestTicks(ticks: readonly TickInput[]): IngestResult;
+  /** Pauses the running replay; false when none runs. */
+  pauseReplay?(): boolean;
+  /** Resumes a paused replay; false when none runs. */
+  resumeReplay?(): boolean;
+  /** Where the replay stands; null when no replay runs. */
+  replayStatus?(): ReplayStatus | null;
 }
 
 /** One (symbol, base interval, trading date) whose stored base bars are wanted. */

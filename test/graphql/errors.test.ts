@@ -144,6 +144,12 @@ describe('service errors', () => {
     ).toEqual(['INVALID_INDICATOR']);
   });
 
+  it('answers replay control outside a replay', async () => {
+    expect(codes(await api.gql('mutation { pauseReplay { date } }'))).toEqual(['NO_REPLAY']);
+    expect(codes(await api.gql('mutation { resumeReplay { date } }', {}, null))).toEqual(['UNAUTHENTICATED']);
+    expect((await api.gql('{ session { replay { speed paused } } }')).data).toEqual({ session: { replay: null } });
+  });
+
   it('masks unexpected errors', async () => {
     const masked = createTestApi();
     masked.service.removeSymbol = async () => {

@@ -15,6 +15,7 @@ import '../types/ingest-result.ts';
 import '../types/interval.ts';
 import '../types/page-info.ts';
 import '../types/quote.ts';
+import '../types/replay-status.ts';
 import '../types/session.ts';
 import '../types/session-event.ts';
 import '../types/session-metrics.ts';
