@@ -2,6 +2,7 @@
  * Validation of resolver arguments. Each helper returns the clean value or throws a GraphQL error
  * with a stable code and a message naming the argument.
  */
+import { type GraphQLResolveInfo, getArgumentValues } from 'graphql/index.js';
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { IntervalError, parseInterval } from '../domain/intervals.ts';
 import type { Instant } from '../domain/types.ts';
@@ -71,4 +72,16 @@ export function countArg(name: string, value: number, max: number): number {
   if (value < 0) throw userError('BAD_USER_INPUT', `${name} must be ≥ 0, got ${value}`);
   if (value > max) throw userError('PAGE_TOO_LARGE', `${name} may be at most ${max}, got ${value}`);
   return value;
+}
+
+/**
+ * The arguments of a subscription field, read from the field node and the operation's variables.
+ * graphql-jit hands a subscription's `subscribe` resolver the operation variables instead of the
+ * field's arguments; reading them from `info` gives the same answer under every executor.
+ */
+export function subscriptionArgs<T>(info: GraphQLResolveInfo): T {
+  const field = info.parentType.getFields()[info.fieldName];
+  const node = info.fieldNodes[0];
+  if (!field || !node) throw new Error(`no field ${info.fieldName} on ${info.parentType.name}`);
+  return getArgumentValues(field, node, info.variableValues) as T;
 }

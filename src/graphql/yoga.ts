@@ -1,10 +1,12 @@
 /**
  * The GraphQL server (graphql-yoga) over the session tree: schema, per-request context (admin
  * check, fresh DataLoaders), masked errors, abuse limits (graphql-armor, body size, batch size),
- * GraphiQL, and SSE in both modes of the graphql-sse protocol on /graphql. Operations run through
- * graphql-jit (compiled once per distinct document, cached with yoga's parsed-document cache): a
- * nested read of thousands of bars then costs about what building and serialising the same plain
- * objects by hand does, where graphql-js's interpreter costs three to four times more. The WebSocket transport
+ * GraphiQL, and SSE in both modes of the graphql-sse protocol on /graphql. Queries and
+ * subscriptions run through graphql-jit (compiled once per distinct document, cached with yoga's
+ * parsed-document cache): a nested read of thousands of bars then costs about what building and
+ * serialising the same plain objects by hand does, where graphql-js's interpreter costs three to
+ * four times more, and each subscription event is a compiled function call. Mutations keep the
+ * reference executor (they are few and small). The WebSocket transport
  * (graphql-ws) is wired by the HTTP server on the same path (src/http/listen.ts).
  */
 import { useGraphQlJit } from '@envelop/graphql-jit';
@@ -200,7 +202,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
       useGraphQlJit(
         {},
         {
-          enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query',
+          enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation !== 'mutation',
           onError: (r) => logger?.warn({ errors: r.errors }, 'graphql-jit could not compile a document'),
         },
       ),

@@ -1,6 +1,6 @@
 import type { Bar } from '../../domain/types.ts';
 import type { BarChange, BarEventKind } from '../../session/events.ts';
-import { intervalSetArg, symbolSetArg } from '../args.ts';
+import { intervalSetArg, subscriptionArgs, symbolSetArg } from '../args.ts';
 import { builder } from '../builder.ts';
 import { userError } from '../errors.ts';
 import { OVERFLOW } from '../pubsub.ts';
@@ -66,7 +66,12 @@ builder.subscriptionField('barUpdates', (t) =>
       }),
       completeOnly: t.arg.boolean({ defaultValue: false, description: 'Only bars whose window has closed.' }),
     },
-    subscribe: (_root, args, ctx) => {
+    subscribe: (_root, _args, ctx, info) => {
+      const args = subscriptionArgs<{
+        symbols?: string[] | null;
+        intervals?: string[] | null;
+        completeOnly?: boolean | null;
+      }>(info);
       const symbols = symbolSetArg('symbols', args.symbols);
       const intervals = intervalSetArg('intervals', args.intervals);
       const completeOnly = args.completeOnly === true;

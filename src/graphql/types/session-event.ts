@@ -1,5 +1,5 @@
 import type { SessionEventKind } from '../../session/events.ts';
-import { symbolSetArg } from '../args.ts';
+import { subscriptionArgs, symbolSetArg } from '../args.ts';
 import { builder } from '../builder.ts';
 import { userError } from '../errors.ts';
 import { OVERFLOW } from '../pubsub.ts';
@@ -57,7 +57,8 @@ builder.subscriptionField('sessionEvents', (t) =>
         description: 'Only these symbols’ events (case-insensitive); null = all.',
       }),
     },
-    subscribe: (_root, args, ctx) => {
+    subscribe: (_root, _args, ctx, info) => {
+      const args = subscriptionArgs<{ symbols?: string[] | null }>(info);
       const symbols = symbolSetArg('symbols', args.symbols);
       return ctx.pubsub.subscribe(
         'session',
