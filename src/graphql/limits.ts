@@ -32,6 +32,8 @@ export interface Limits {
   readonly subscriberQueue: number;
   /** Most trading dates one historical `bars` read may cover outside the in-memory window. */
   readonly maxHistoryDates: number;
+  /** Most operations running at once on one WebSocket connection (TOO_MANY_OPERATIONS above). */
+  readonly maxOperationsPerSocket: number;
 }
 
 /** The defaults (documented in the README). */
@@ -48,6 +50,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxDirectives: 10,
   subscriberQueue: 1_000,
   maxHistoryDates: 260,
+  maxOperationsPerSocket: 100,
 };
 
 /** The defaults with some values overridden. */

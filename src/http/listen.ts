@@ -99,7 +99,16 @@ export async function listen(options: ListenOptions): Promise<HttpService> {
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const running = Object.keys(ctx.subscriptions).filter((key) => key !== id).length;
+        if (running >= yoga.limits.maxOperationsPerSocket) {
+          return [
+            new GraphQLError(
+              `at most ${yoga.limits.maxOperationsPerSocket} operations may run at once on one connection`,
+              { extensions: { code: 'TOO_MANY_OPERATIONS' } },
+            ),
+          ];
+        }
         const enveloped = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

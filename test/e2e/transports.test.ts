@@ -182,6 +182,23 @@ describe('graphql-ws and graphql-sse clients', () => {
     await until(() => api.session.events.count('bar') === baseline.bar, 'the listener to be removed');
   });
 
+  it('caps the operations of one connection', async () => {
+    const client = createWsClient({
+      url: `${http.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+    });
+    const subs = Array.from({ length: 101 }, () =>
+      collect((sink) => client.subscribe({ query: 'subscription { sessionEvents { kind } }' }, sink)),
+    );
+    await until(() => subs[100]!.errors.length === 1, 'the 101st to be refused');
+    expect((subs[100]!.errors[0] as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe(
+      'TOO_MANY_OPERATIONS',
+    );
+    expect(served.pubsub.subscribers).toBe(100);
+    await client.dispose();
+    await until(() => served.pubsub.subscribers === 0, 'the connection to be cleaned up');
+  });
+
   it('runs admin mutations over WebSocket with the token in connectionParams', async () => {
     const withToken = createWsClient({
       url: `${http.url.replace('http', 'ws')}/graphql`,
