@@ -6,7 +6,10 @@
  *   loaded symbols × 3 intervals (1m, 5m, 15m; a full regular session of real SPY bars each), with
  *   20 concurrent keep-alive HTTP clients. Alongside, in the same run, a bare `node:http` handler
  *   serves the same data as `JSON.stringify` of equivalent plain objects built from the same tree
- *   per request: the physical limit of a JSON API in Node. ratioToRaw = raw req/s ÷ GraphQL req/s.
+ *   per request: the physical limit of a JSON API in Node. All three runs (raw, GraphQL as served,
+ *   GraphQL with its result cache off) happen while the tree changes once a second (a correction
+ *   of every symbol's latest bar), so the result cache is invalidated as in a live session.
+ *   ratioToRaw = raw req/s ÷ GraphQL req/s without the cache: what GraphQL execution costs.
  * - **fanout**: 1,000 graphql-ws subscribers (1,000 WebSocket connections; 10 per symbol, each
  *   subscribed to its symbol's 1m bars) while 1,000 base bars/s are ingested (100 symbols, one
  *   batch of one bar per symbol every 100 ms): p99 delivery latency from the ingest call to the
@@ -36,9 +39,14 @@ import type { SymbolSessionData } from '../src/session/symbol-session-data.ts';
 
 /** The figures of one run. */
 export interface GraphqlBench {
+  /** The server as configured by default (result cache on), while the tree changes every second. */
   readonly reqPerSec: number;
   readonly p99Ms: number;
+  /** Raw JSON req/s ÷ GraphQL req/s with the result cache off: the cost of GraphQL execution. */
   readonly ratioToRaw: number;
+  /** GraphQL with the result cache off (every request executed). */
+  readonly uncachedReqPerSec: number;
+  readonly uncachedP99Ms: number;
   readonly rawReqPerSec: number;
   readonly rawP99Ms: number;
   readonly fanoutP99Ms: number;
@@ -259,9 +267,14 @@ parentPort.on('message', async (m) => {
 parentPort.postMessage('started');
 `;
 
+interface RunFigures {
+  readonly rps: number;
+  readonly p99: number;
+}
+
 async function benchQuery(
   options: Required<GraphqlBenchOptions>,
-): Promise<{ gql: { rps: number; p99: number }; raw: { rps: number; p99: number } }> {
+): Promise<{ gql: RunFigures; bare: RunFigures; raw: RunFigures }> {
   const session = new SessionData();
   const service = new TreeService(session);
   session.start(DATE, 'MANUAL');
@@ -273,7 +286,17 @@ async function benchQuery(
   }
   const yoga = createYoga({ service, adminToken: 'bench', graphiql: false });
   const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });
+  const bare = createYoga({ service, adminToken: 'bench', graphiql: false, resultCache: false });
+  const httpBare = await listen({ yoga: bare, session, host: '127.0.0.1', port: 0 });
   const raw = await listenRaw(session);
+  let toggle = 0;
+  const changes = setInterval(() => {
+    toggle ^= 1;
+    const latest = bars.at(-1)!;
+    session.ingestBars(
+      session.symbols().map((s) => ({ ...latest, symbol: s.symbol, volume: latest.volume + toggle })),
+    );
+  }, 1_000);
   const run = async (url: string) => {
     const result = await runWorker<{ latencies: number[]; seconds: number; error?: string }>(LOAD_WORKER, {
       url,
@@ -289,9 +312,12 @@ async function benchQuery(
     const rawUrl = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/raw`;
     const rawResult = await run(rawUrl);
     const gqlResult = await run(`${http.url}/graphql`);
-    return { gql: gqlResult, raw: rawResult };
+    const bareResult = await run(`${httpBare.url}/graphql`);
+    return { gql: gqlResult, bare: bareResult, raw: rawResult };
   } finally {
+    clearInterval(changes);
     await http.close();
+    await httpBare.close();
     await new Promise((resolve) => raw.close(resolve));
     raw.closeAllConnections();
   }
@@ -387,7 +413,9 @@ export async function benchGraphql(overrides: GraphqlBenchOptions = {}): Promise
   return {
     reqPerSec: query.gql.rps,
     p99Ms: query.gql.p99,
-    ratioToRaw: query.raw.rps / query.gql.rps,
+    ratioToRaw: query.raw.rps / query.bare.rps,
+    uncachedReqPerSec: query.bare.rps,
+    uncachedP99Ms: query.bare.p99,
     rawReqPerSec: query.raw.rps,
     rawP99Ms: query.raw.p99,
     fanoutP99Ms: fanout.p99,
@@ -399,6 +427,6 @@ export async function benchGraphql(overrides: GraphqlBenchOptions = {}): Promise
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const r = await benchGraphql();
   console.log(
-    `query: ${r.reqPerSec.toFixed(0)} req/s p99 ${r.p99Ms.toFixed(1)} ms (raw JSON: ${r.rawReqPerSec.toFixed(0)} req/s p99 ${r.rawP99Ms.toFixed(1)} ms) ratio-to-raw ${r.ratioToRaw.toFixed(2)}; fanout-1000: p99 ${r.fanoutP99Ms.toFixed(1)} ms lost ${r.fanoutLost} (delivered ${r.fanoutDelivered})`,
+    `query: ${r.reqPerSec.toFixed(0)} req/s p99 ${r.p99Ms.toFixed(1)} ms (result cache off: ${r.uncachedReqPerSec.toFixed(0)} req/s p99 ${r.uncachedP99Ms.toFixed(1)} ms; raw JSON: ${r.rawReqPerSec.toFixed(0)} req/s p99 ${r.rawP99Ms.toFixed(1)} ms) ratio-to-raw ${r.ratioToRaw.toFixed(2)}; fanout-1000: p99 ${r.fanoutP99Ms.toFixed(1)} ms lost ${r.fanoutLost} (delivered ${r.fanoutDelivered})`,
   );
 }

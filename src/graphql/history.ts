@@ -20,6 +20,7 @@ import type { SymbolSessionData } from '../session/symbol-session-data.ts';
 import type { Context } from './builder.ts';
 import { userError } from './errors.ts';
 import { ConcatSequence } from './paging.ts';
+import { UNCACHEABLE } from './result-cache.ts';
 
 /** A historical interval of a symbol, as the GraphQL parent of HistoricalInterval. */
 export interface HistoricalIntervalParent {
@@ -67,6 +68,7 @@ async function storedDays(
   const key = `history:${owner.symbol}:${owner.createdSeq}:${dates.join(',')}`;
   const cached = ctx.memo.get(key) as Promise<HistoricalData> | undefined;
   if (cached) return cached;
+  ctx.memo.set(UNCACHEABLE, true);
   const loaders = ctx.loaders;
   if (loaders === null) {
     throw userError(

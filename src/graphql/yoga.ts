@@ -19,6 +19,7 @@ import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './
 import { createMaskError, type ErrorLog } from './errors.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import { SessionPubSub } from './pubsub.ts';
+import { type ResultCacheOptions, resultCachePlugin } from './result-cache.ts';
 import { schema } from './schema/index.ts';
 
 /** A pino-like logger. */
@@ -42,6 +43,8 @@ export interface YogaDeps {
   readonly metrics?: GraphqlMetrics | null;
   /** Serve GraphiQL on GET /graphql from a browser (default true). */
   readonly graphiql?: boolean;
+  /** The query result cache keyed by the tree's change sequence (src/graphql/result-cache.ts); false: off. */
+  readonly resultCache?: ResultCacheOptions | false;
 }
 
 /** What a transport hands the context factory (yoga's request, or graphql-ws's connection). */
@@ -199,6 +202,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
         costLimit: { maxCost: limits.maxCost, onReject: codeRejections('COST_LIMIT') },
         blockFieldSuggestion: { enabled: true },
       }),
+      ...(deps.resultCache === false ? [] : [resultCachePlugin(session, deps.resultCache ?? {})]),
       useGraphQlJit(
         {},
         {

@@ -4,7 +4,7 @@
  * 2011-01-04 and 2011-01-05 as history. Expected values are computed here from the CSV rows with
  * plain arithmetic, independently of the tree.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
 import { barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
 
@@ -526,5 +526,32 @@ describe('export', () => {
     expect(again.data!.session.export.data.symbols).toEqual({});
     const bad = await api.gql(`{ session { export(since: "nope") { cursor } } }`);
     expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_CURSOR');
+  });
+});
+
+describe('result cache', () => {
+  it('answers a repeated query from the cache until the tree changes', async () => {
+    const spy = vi.spyOn(api.session, 'symbols');
+    const q = `{ session { time symbols { symbol metrics { barCount } } } }`;
+    const first = await api.gql(q);
+    const calls = spy.mock.calls.length;
+    expect(calls).toBeGreaterThan(0);
+    expect(await api.gql(q)).toEqual(first);
+    expect(spy.mock.calls.length).toBe(calls);
+    await api.gql(`mutation { ingestTicks(ticks: [{ symbol: "SPY", ts: "2011-01-06T15:44:00Z", price: 127.5, size: 1 }]) { accepted } }`);
+    expect(await api.gql(q)).toEqual(first);
+    expect(spy.mock.calls.length).toBe(calls + 1);
+    spy.mockRestore();
+  });
+
+  it('never caches reads from the store or errors', async () => {
+    const q = `{ symbol(symbol: "SPY") { historical { interval(name: "1m") { bars(from: "2011-01-03T00:00:00Z", first: 1) { totalCount } } } } }`;
+    const before = api.store.batches;
+    await api.gql(q);
+    await api.gql(q);
+    expect(api.store.batches - before).toBe(2);
+    const bad = `{ symbol(symbol: "SPY") { interval(name: "1m") { bars(first: -1) { totalCount } } } }`;
+    expect((await api.gql(bad)).errors).toHaveLength(1);
+    expect((await api.gql(bad)).errors).toHaveLength(1);
   });
 });
