@@ -9,6 +9,7 @@
  * | `GET /health` | liveness: 200 while the process serves requests |
  * | `GET /ready` | readiness: 200 once the app is started and its store answers, else 503 |
  * | `GET /metrics` | Prometheus metrics |
+ * | `GET /` | redirects to `/graphql` (GraphiQL in a browser) |
  *
  * Errors are JSON `{ "error": { "code", "message" } }` with a 4xx status.
  */
@@ -175,6 +176,11 @@ export async function handleRoute(
 ): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
+  if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+    res.writeHead(302, { location: '/graphql' });
+    res.end();
+    return true;
+  }
   if (routeOf(path) === 'other' || path === '/graphql') return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
