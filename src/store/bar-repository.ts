@@ -55,6 +55,12 @@ export interface UpsertResult {
   readonly superseded: number;
 }
 
+/** Options of {@link BarRepository.upsertBars}. */
+export interface UpsertOptions {
+  /** The caller guarantees that no two rows share a key: the duplicate check is skipped. */
+  readonly distinct?: boolean;
+}
+
 /** A symbol's persisted settings. */
 export interface SymbolConfigRecord {
   readonly symbol: string;
@@ -91,7 +97,7 @@ export interface BatchSink {
 
 /** Options of {@link BarRepository}. */
 export interface BarRepositoryOptions {
-  /** Rows per `unnest` statement (default 10,000). */
+  /** Rows per `unnest` statement (default 5,000). */
   readonly chunkSize?: number;
   /**
    * Statements of one call run at the same time (default 3 on postgres.js, whose pool has several
@@ -115,7 +121,7 @@ export class BarRepository implements BatchSink {
     this.#db = isDatabase ? database.db : database;
     this.#concurrency =
       isDatabase && database.driver === 'postgres' ? Math.max(1, Math.floor(options.concurrency ?? 3)) : 1;
-    const chunkSize = options.chunkSize ?? 10_000;
+    const chunkSize = options.chunkSize ?? 5_000;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK) {
       throw new RangeError(`chunkSize must be an integer in 1…${MAX_CHUNK}`);
     }
@@ -135,8 +141,8 @@ export class BarRepository implements BatchSink {
    * every stored change bumps it (a correction from the session carries its new revision; a re-import
    * of changed data bumps it by one). Within one call, the last row of a key wins.
    */
-  async upsertBars(rows: readonly BarRecord[]): Promise<UpsertResult> {
-    const unique = dedupeBars(rows);
+  async upsertBars(rows: readonly BarRecord[], options: UpsertOptions = {}): Promise<UpsertResult> {
+    const unique = options.distinct === true ? rows : dedupeBars(rows);
     let stored = 0;
     const size = this.#chunkSize;
     await runLimited(Math.ceil(unique.length / size), this.#concurrency, async (i) => {
@@ -211,25 +217,26 @@ export class BarRepository implements BatchSink {
   async readSessionBars(keys: readonly SessionBarsKey[]): Promise<StoredBar[][]> {
     const out = keys.map((): StoredBar[] => []);
     if (keys.length === 0) return out;
-    const index = indexKeys(keys);
-    const rows = await this.#db
-      .select({ symbol: bars.symbol, interval: bars.interval, date: bars.sessionDate, ...barColumns })
-      .from(bars)
-      .where(
-        sql`(${bars.symbol}, ${bars.interval}, ${bars.sessionDate}) in (select * from unnest(${keyArrays(index.unique)}))`,
-      )
-      .orderBy(asc(bars.symbol), asc(bars.interval), asc(bars.sessionDate), asc(bars.ts));
-    let lastKey = '';
-    let targets: number[] = [];
-    for (const row of rows) {
-      const key = keyOf(row.symbol, row.interval, row.date);
-      if (key !== lastKey) {
-        lastKey = key;
-        targets = index.positions.get(key) ?? [];
-      }
-      const bar = toStoredBar(row);
-      for (const position of targets) out[position]!.push(bar);
-    }
+    const { unique, positions } = indexKeys(keys);
+    // Rows carry the key's ordinal rather than its text, and ts as float8 (exact below 2^53), so both
+    // drivers hand back plain numbers. They are put in order here, per key: sorting them on the server
+    // would sort (and on a small work_mem spill) every column of every row.
+    const rows = await rowsOf<BarRow & { i: number }>(
+      this.#db,
+      sql`select k.i::int4 as i, b.ts::float8 as ts, b.open, b.high, b.low, b.close, b.volume, b.vwap,
+          b.trade_count, b.revision
+        from unnest(${keyArrays(unique)}) with ordinality as k(symbol, interval, d, i)
+        join ${bars} b on b.symbol = k.symbol and b.interval = k.interval and b.session_date = k.d`,
+    );
+    const groups = unique.map((): StoredBar[] => []);
+    for (const row of rows) groups[row.i - 1]!.push(fromBarRow(row));
+    unique.forEach((k, u) => {
+      const group = groups[u]!;
+      sortByTs(group);
+      const targets = positions.get(keyOf(k.symbol, k.interval, k.date))!;
+      out[targets[0]!] = group;
+      for (let t = 1; t < targets.length; t++) out[targets[t]!] = [...group];
+    });
     return out;
   }
 
@@ -488,6 +495,43 @@ function toStoredBar(r: {
   };
 }
 
+/** A bar as a raw statement returns it (`ts` selected as float8). */
+interface BarRow {
+  ts: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  vwap: number | null;
+  trade_count: number | null;
+  revision: number;
+}
+
+function fromBarRow(r: BarRow): StoredBar {
+  return {
+    ts: r.ts,
+    open: r.open,
+    high: r.high,
+    low: r.low,
+    close: r.close,
+    volume: r.volume,
+    vwap: r.vwap,
+    tradeCount: r.trade_count,
+    revision: r.revision,
+  };
+}
+
+/** Sorts bars by ts in place (skipped when already in order, as they usually are). */
+function sortByTs(group: StoredBar[]): void {
+  for (let i = 1; i < group.length; i++) {
+    if (group[i - 1]!.ts > group[i]!.ts) {
+      group.sort((a, b) => a.ts - b.ts);
+      return;
+    }
+  }
+}
+
 function keyOf(symbol: string, interval: string, date: string): string {
   return `${symbol}\u0000${interval}\u0000${date}`;
 }
@@ -521,14 +565,24 @@ function keyArrays(keys: readonly SessionBarsKey[]): SQL {
 
 /** Keeps the last row of each key, in first-seen order. */
 function dedupeBars(rows: readonly BarRecord[]): readonly BarRecord[] {
-  const seen = new Map<string, number>();
+  // Nested maps with numeric ts keys: no key string per row.
+  const seen = new Map<string, Map<string, Map<number, number>>>();
   let duplicates = false;
   const out: BarRecord[] = [];
   for (const row of rows) {
-    const key = `${row.symbol}\u0000${row.interval}\u0000${row.ts}`;
-    const at = seen.get(key);
+    let byInterval = seen.get(row.symbol);
+    if (byInterval === undefined) {
+      byInterval = new Map();
+      seen.set(row.symbol, byInterval);
+    }
+    let series = byInterval.get(row.interval);
+    if (series === undefined) {
+      series = new Map();
+      byInterval.set(row.interval, series);
+    }
+    const at = series.get(row.ts);
     if (at === undefined) {
-      seen.set(key, out.length);
+      series.set(row.ts, out.length);
       out.push(row);
     } else {
       out[at] = row;

@@ -27,12 +27,12 @@
  *   {@link BarWriter.close} flushes, then stops.
  */
 import type { Instant, IsoDate, Quote, QuoteInput, StoredBar, Tick, TickInput } from '../domain/types.ts';
-import type { BarRecord } from './bar-repository.ts';
+import type { BarRecord, UpsertOptions } from './bar-repository.ts';
 import { describeError, type StoreLog } from './database.ts';
 
 /** Where the writer writes (the {@link BarRepository}; a seam for tests). */
 export interface WriterSink {
-  upsertBars(rows: readonly BarRecord[]): Promise<unknown>;
+  upsertBars(rows: readonly BarRecord[], options?: UpsertOptions): Promise<unknown>;
   appendQuotes(rows: readonly QuoteInput[]): Promise<void>;
   appendTicks(rows: readonly TickInput[]): Promise<void>;
 }
@@ -41,7 +41,7 @@ export interface WriterSink {
 export interface BarWriterOptions {
   /** Longest wait between the first enqueue of a batch and the start of its write (default 100 ms). */
   readonly maxDelayMs?: number;
-  /** Items waiting that start a write at once (default 10,000). */
+  /** Items waiting that start a write at once (default 20,000). */
   readonly batchSize?: number;
   /** Ticks per append statement (default 10,000). */
   readonly tickChunk?: number;
@@ -105,8 +105,50 @@ export interface WriterStatus {
   readonly closed: boolean;
 }
 
+/**
+ * Bars by (symbol, interval, ts), the latest version of each key. Nested maps with numeric `ts` keys:
+ * no key string is built per bar (that cost more than the rest of an enqueue).
+ */
+class BarSet {
+  size = 0;
+  readonly #bySymbol = new Map<string, Map<string, Map<number, BarRecord>>>();
+
+  /** The map of one symbol and interval (created if missing). */
+  series(symbol: string, interval: string): Map<number, BarRecord> {
+    let byInterval = this.#bySymbol.get(symbol);
+    if (byInterval === undefined) {
+      byInterval = new Map();
+      this.#bySymbol.set(symbol, byInterval);
+    }
+    let series = byInterval.get(interval);
+    if (series === undefined) {
+      series = new Map();
+      byInterval.set(interval, series);
+    }
+    return series;
+  }
+
+  set(bar: BarRecord): void {
+    const series = this.series(bar.symbol, bar.interval);
+    if (!series.has(bar.ts)) this.size++;
+    series.set(bar.ts, bar);
+  }
+
+  /** Every bar (keys are distinct). */
+  values(): BarRecord[] {
+    const out = new Array<BarRecord>(this.size);
+    let i = 0;
+    for (const byInterval of this.#bySymbol.values()) {
+      for (const series of byInterval.values()) {
+        for (const bar of series.values()) out[i++] = bar;
+      }
+    }
+    return out;
+  }
+}
+
 interface Batch {
-  bars: Map<string, BarRecord>;
+  bars: BarSet;
   barsDone: boolean;
   quotes: QuoteInput[];
   quotesDone: boolean;
@@ -124,7 +166,7 @@ interface Waiter {
 }
 
 const emptyBatch = (seq: number): Batch => ({
-  bars: new Map(),
+  bars: new BarSet(),
   barsDone: false,
   quotes: [],
   quotesDone: false,
@@ -178,7 +220,7 @@ export class BarWriter {
   constructor(sink: WriterSink, options: BarWriterOptions = {}) {
     this.#sink = sink;
     this.#maxDelayMs = positive(options.maxDelayMs ?? 100, 'maxDelayMs', true);
-    this.#batchSize = positive(options.batchSize ?? 10_000, 'batchSize');
+    this.#batchSize = positive(options.batchSize ?? 20_000, 'batchSize');
     this.#tickChunk = positive(options.tickChunk ?? 10_000, 'tickChunk');
     this.#maxBacklog = positive(options.maxBacklog ?? 1_000_000, 'maxBacklog');
     this.#retryInitialMs = positive(options.retryInitialMs ?? 100, 'retryInitialMs');
@@ -194,11 +236,13 @@ export class BarWriter {
    * @returns the item's sequence number, or `null` if it was refused (backlog full or writer closed).
    */
   enqueueBar(symbol: string, interval: string, date: IsoDate, bar: StoredBar): number | null {
-    const key = `${symbol}\u0000${interval}\u0000${bar.ts}`;
-    const bars = this.#pending.bars;
     if (this.#closed) return this.#refuse('bars');
-    if (!bars.has(key) && !this.#room('bars')) return null;
-    bars.set(key, {
+    const bars = this.#pending.bars;
+    const series = bars.series(symbol, interval);
+    const isNew = !series.has(bar.ts);
+    if (isNew && !this.#room('bars')) return null;
+    if (isNew) bars.size++;
+    series.set(bar.ts, {
       symbol,
       interval,
       sessionDate: date,
@@ -428,7 +472,7 @@ export class BarWriter {
         retried.bars = pending.bars;
         retried.barsDone = pending.bars.size === 0;
       } else {
-        for (const [key, bar] of pending.bars) retried.bars.set(key, bar);
+        for (const bar of pending.bars.values()) retried.bars.set(bar);
       }
       if (retried.quotesDone) {
         retried.quotes = pending.quotes;
@@ -449,8 +493,8 @@ export class BarWriter {
       if (attempt !== this.#attempt) throw new Error('write attempt abandoned');
     };
     if (!batch.barsDone) {
-      const bars = [...batch.bars.values()];
-      if (bars.length > 0) await this.#sink.upsertBars(bars);
+      const bars = batch.bars.values();
+      if (bars.length > 0) await this.#sink.upsertBars(bars, { distinct: true });
       current();
       batch.barsDone = true;
       this.#written.bars += bars.length;

@@ -161,7 +161,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
     const repo = repoOf();
     const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}`);
     const rows = symbols.flatMap((s, si) => DATES.flatMap((_, d) => sessionRecords(s, d, 5 + si, 10 * si)));
-    await repo.upsertBars(rows);
+    await repo.upsertBars(rows.reverse()); // stored out of order: read back in order anyway
     const keys = symbols.flatMap((symbol) => DATES.map((date) => ({ symbol, interval: '1m', date })));
     keys.push({ symbol: 'NONE', interval: '1m', date: DATES[0] }, { ...keys[3]! });
     const before = ctx().database.statements;
