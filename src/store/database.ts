@@ -3,7 +3,8 @@
  * PostgreSQL server (`url`). Both are wrapped in the same drizzle type, so everything above this file
  * has one code path. Migrations from `migrations/` are applied when the database is opened.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open as openFile, readFile, rm } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -98,6 +99,9 @@ class StatementCounter implements DrizzleLogger {
  * Opens the store: PGlite in `options.dataDir` when `options.url` is unset, else postgres.js on
  * `options.url`; then applies the pending migrations.
  *
+ * A PGlite folder is locked while open (`<dataDir>.lock`): opening it from a second live process
+ * rejects with a {@link DataDirLockedError}.
+ *
  * With a URL, the server is contacted at once: when it cannot be reached, the promise rejects with a
  * {@link DatabaseUnavailableError} naming the URL (password masked) — there is no silent fallback to
  * the embedded database, since that would split the data in two places.
@@ -140,15 +144,28 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   } else {
     driver = 'pglite';
     target = options.dataDir;
-    if (!options.dataDir.includes('://')) await mkdir(options.dataDir, { recursive: true });
-    const client = await PGlite.create(options.dataDir);
+    let unlock = async (): Promise<void> => {};
+    if (!options.dataDir.includes('://')) {
+      await mkdir(options.dataDir, { recursive: true });
+      unlock = await lockDataDir(options.dataDir);
+    }
+    let client: PGlite;
+    try {
+      client = await PGlite.create(options.dataDir);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
     const liteDb = drizzlePglite({ client, schema, logger: counter });
     db = liteDb;
-    closeClient = () => client.close();
+    closeClient = async () => {
+      await client.close();
+      await unlock();
+    };
     try {
       await migratePglite(liteDb, { migrationsFolder });
     } catch (error) {
-      await client.close().catch(() => {});
+      await closeClient().catch(() => {});
       throw error;
     }
   }
@@ -173,6 +190,48 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       return closing;
     },
   };
+}
+
+/** Thrown by {@link openDatabase} when another live process has the PGlite folder open. */
+export class DataDirLockedError extends Error {
+  override readonly name = 'DataDirLockedError';
+}
+
+/**
+ * PGlite has no lock of its own: two processes on one folder (say the server and `npm run import`)
+ * would corrupt it. `<dataDir>.lock` holds the owner's pid; a lock whose process is gone is taken over.
+ * Returns the function that releases it.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const path = `${resolvePath(dataDir)}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await openFile(path, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      throw new DataDirLockedError(
+        `The embedded database in ${dataDir} is in use by process ${owner} (lock ${path}); stop it first, ` +
+          'or use DATABASE_URL for a PostgreSQL server that several processes can share',
+      );
+    }
+    await rm(path, { force: true }); // stale: its process is gone
+  }
+  throw new DataDirLockedError(`Cannot lock ${dataDir} (${path})`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

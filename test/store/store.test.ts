@@ -2,11 +2,14 @@
  * The store suite: runs on PGlite, and on the PostgreSQL server of DATABASE_URL when it is set
  * (each test on a fresh database, see test/helpers/db.ts).
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
 import { type BarRecord, BarRepository } from '../../src/store/bar-repository.ts';
-import { DatabaseUnavailableError, openDatabase } from '../../src/store/database.ts';
+import { DatabaseUnavailableError, DataDirLockedError, openDatabase } from '../../src/store/database.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
 import { numberArrayLiteral, textArrayLiteral } from '../../src/store/pg-array.ts';
 import { BarWriter, type WriterSink } from '../../src/store/writer.ts';
@@ -461,6 +464,25 @@ describe.each(testDrivers())('store on %s', (driver) => {
     const flushed = writer.flush();
     await expect(writer.close(100)).rejects.toThrow(/1 item\(s\) not written.*last error: down/);
     await expect(flushed).rejects.toThrow(/not written/);
+  });
+});
+
+describe('pglite data folder', () => {
+  it('is locked while open: a second opener is refused, a stale lock is taken over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'store-lock-'));
+    const dataDir = join(dir, 'data');
+    try {
+      const first = await openDatabase({ dataDir });
+      await expect(openDatabase({ dataDir })).rejects.toThrow(DataDirLockedError);
+      await expect(openDatabase({ dataDir })).rejects.toThrow(`in use by process ${process.pid}`);
+      await first.close();
+      // A lock left by a process that died (SIGKILL) does not block the next start.
+      await writeFile(`${dataDir}.lock`, '2147483646');
+      const second = await openDatabase({ dataDir });
+      await second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
