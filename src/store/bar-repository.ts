@@ -82,19 +82,6 @@ export interface SessionStateRecord {
   readonly replaySpeed?: number | null;
 }
 
-/** What the write-behind writer hands to the store in one go. */
-export interface WriteBatch {
-  readonly bars: readonly BarRecord[];
-  readonly quotes: readonly QuoteInput[];
-  readonly ticks: readonly TickInput[];
-}
-
-/** The part of the repository the writer needs (a seam for tests). */
-export interface BatchSink {
-  /** Writes the batch atomically (one transaction). */
-  writeBatch(batch: WriteBatch): Promise<void>;
-}
-
 /** Options of {@link BarRepository}. */
 export interface BarRepositoryOptions {
   /** Rows per `unnest` statement (default 5,000). */
@@ -110,7 +97,7 @@ export interface BarRepositoryOptions {
 const MAX_CHUNK = 100_000;
 
 /** Reads and writes bars, quotes, ticks, symbol configuration and session state. */
-export class BarRepository implements BatchSink {
+export class BarRepository {
   readonly #db: StoreDb;
   readonly #chunkSize: number;
   readonly #concurrency: number;
@@ -376,22 +363,6 @@ export class BarRepository implements BatchSink {
       .where(and(eq(ticks.symbol, symbol), gte(ticks.ts, from), lt(ticks.ts, to)))
       .orderBy(asc(ticks.ts), asc(ticks.id));
     return rows.map((r) => ({ ts: r.ts, price: r.price, size: r.size }));
-  }
-
-  /** Writes bars, quotes and ticks in one transaction (the write-behind writer's unit of work). */
-  async writeBatch(batch: WriteBatch): Promise<void> {
-    const work = async (repo: BarRepository): Promise<void> => {
-      if (batch.bars.length > 0) await repo.upsertBars(batch.bars);
-      if (batch.quotes.length > 0) await repo.appendQuotes(batch.quotes);
-      if (batch.ticks.length > 0) await repo.appendTicks(batch.ticks);
-    };
-    const statements =
-      Math.ceil(batch.bars.length / this.#chunkSize) +
-      Math.ceil(batch.quotes.length / this.#chunkSize) +
-      Math.ceil(batch.ticks.length / this.#chunkSize);
-    // A single statement is atomic by itself; skip the transaction's round trips then.
-    if (statements <= 1) await work(this);
-    else await this.transaction(work);
   }
 
   /** Creates or replaces a symbol's configuration. */

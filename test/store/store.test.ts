@@ -256,6 +256,31 @@ describe.each(testDrivers())('store on %s', (driver) => {
     expect(ctx().database.statements - before).toBe(3);
   });
 
+  it('runs work in one transaction: all or nothing', async () => {
+    const repo = repoOf();
+    await expect(
+      repo.transaction(async (tx) => {
+        await tx.upsertBars(sessionRecords('SPY', 0, 3));
+        await tx.saveSymbolConfig({
+          symbol: 'SPY',
+          baseInterval: '1m',
+          derivedIntervals: [],
+          historicalDays: 0,
+          extendedHours: false,
+          indicators: [],
+        });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect(await repo.listSymbolConfigs()).toEqual([]);
+    const stored = await repo.transaction(
+      async (tx) => (await tx.upsertBars(sessionRecords('SPY', 0, 3))).stored,
+    );
+    expect(stored).toBe(3);
+    expect(await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(3);
+  });
+
   it('appends quotes and ticks', async () => {
     const repo = repoOf();
     await repo.appendQuotes([
