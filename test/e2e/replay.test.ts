@@ -1,0 +1,118 @@
+/**
+ * A REPLAY session through the API: the real service replays the stored SPY bars of a date through
+ * the ingest path, so a graphql-ws subscriber receives every regular-session bar in order, 5m bars
+ * close as the clock passes them, and the session ends with the last bar.
+ */
+import { createClient } from 'graphql-ws';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { importSample } from '../../src/feed/import.ts';
+import { createYoga } from '../../src/graphql/yoga.ts';
+import { listen } from '../../src/http/listen.ts';
+import { SessionService } from '../../src/service/session-service.ts';
+import { SessionData } from '../../src/session/session-data.ts';
+import { BarRepository } from '../../src/store/bar-repository.ts';
+import { createLoaders } from '../../src/store/loaders.ts';
+import { testDrivers, useTestDatabase } from '../helpers/db.ts';
+import { ADMIN_TOKEN, readSpy } from '../helpers/graphql.ts';
+
+const DATE = '2011-03-10';
+
+describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
+  const db = useTestDatabase(driver);
+
+  it('streams the stored bars in order through subscriptions and ends the session', async () => {
+    const { database } = db();
+    const repo = new BarRepository(database);
+    await importSample(repo);
+    const session = new SessionData();
+    const sink = { enqueueBar() {}, enqueueQuote() {}, enqueueTick() {}, flush: async () => {} };
+    const service = new SessionService(session, repo, sink);
+    const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
+    const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });
+    const client = createClient({
+      url: `${http.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const run = <T>(query: string) =>
+      new Promise<T>((resolve, reject) => {
+        let value: T;
+        client.subscribe<T>(
+          { query },
+          { next: (v) => (value = v as T), error: reject, complete: () => resolve(value) },
+        );
+      });
+    try {
+      const bars: string[] = [];
+      const closed: string[] = [];
+      let starts = 0;
+      const ended = new Promise<void>((resolve) => {
+        client.subscribe(
+          { query: 'subscription { sessionEvents { kind } }' },
+          {
+            next: (v) => {
+              const kind = (v.data as { sessionEvents: { kind: string } }).sessionEvents.kind;
+              if (kind === 'SESSION_STARTED') starts++;
+              if (kind === 'SESSION_ENDED' && starts === 2) resolve();
+            },
+            error: () => undefined,
+            complete: () => undefined,
+          },
+        );
+      });
+      client.subscribe(
+        {
+          query:
+            'subscription { barUpdates(symbols: ["SPY"], intervals: ["1m", "5m"], completeOnly: true) { interval kind bar { ts complete } } }',
+        },
+        {
+          next: (v) => {
+            const e = (
+              v.data as {
+                barUpdates: { interval: string; kind: string; bar: { ts: string; complete: boolean } };
+              }
+            ).barUpdates;
+            expect(e.bar.complete).toBe(true);
+            (e.interval === '1m' ? bars : closed).push(e.bar.ts);
+          },
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Configure SPY in a MANUAL session, then start the replay: the new session reloads it.
+      await run(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
+      await run(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      bars.length = 0;
+      closed.length = 0;
+      const started = await run<{ data: { startSession: { clockMode: string } } }>(
+        `mutation { startSession(date: "${DATE}", clockMode: REPLAY, replaySpeed: 50000) { clockMode } }`,
+      );
+      expect(started.data.startSession).toEqual({ clockMode: 'REPLAY' });
+      await ended;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const open = Date.UTC(2011, 2, 10, 14, 30);
+      const expected = readSpy('fixtures/spy/nt-spy-minute-2011-03.csv')
+        .get(DATE)!
+        .filter((b) => b.ts >= open && b.ts < open + 390 * 60_000)
+        .map((b) => new Date(b.ts).toISOString());
+      expect(bars).toEqual(expected);
+      expect(closed).toHaveLength(78);
+      expect(closed[0]).toBe('2011-03-10T14:30:00.000Z');
+      const state = await run<{ data: { session: { active: boolean; phase: string; time: string } } }>(
+        '{ session { active phase time } }',
+      );
+      expect(state.data.session).toEqual({
+        active: false,
+        phase: 'CLOSED',
+        time: '2011-03-10T21:00:00.000Z',
+      });
+    } finally {
+      await client.dispose();
+      await http.close();
+      service.dispose();
+    }
+  });
+});
