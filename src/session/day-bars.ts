@@ -1,7 +1,19 @@
 import type { TimeWindow } from '../domain/calendar.ts';
 import type { IntervalSpec } from '../domain/intervals.ts';
 import type { Bar, Instant } from '../domain/types.ts';
-import { BarSeries, NO_TRADE_COUNT } from './bar-series.ts';
+import {
+  attachShared,
+  BarSeries,
+  F_CLOSE,
+  F_HIGH,
+  F_LOW,
+  F_PV,
+  F_VOLUME,
+  F_VWAP,
+  I_BASE_BARS,
+  I_REVISION,
+  NO_TRADE_COUNT,
+} from './bar-series.ts';
 import type { BarEventKind } from './events.ts';
 import { type SessionClock, SessionInterval } from './session-interval.ts';
 
@@ -50,6 +62,11 @@ export class DayBars {
     return [this.base, ...this.derived];
   }
 
+  /** One buffer for every series of the day, allocated with the first base bar. */
+  private allocate(): void {
+    attachShared([this.base.series, ...this.derived.map((d) => d.series), this.aggregate]);
+  }
+
   /**
    * Applies one validated base bar at `slot`. `vwap` is NaN and `tradeCount` -1 for null.
    * `revision` forces the stored revision (used when rebuilding from the store); otherwise a new
@@ -69,46 +86,47 @@ export class DayBars {
     revision = -1,
   ): ApplyOutcome {
     const base = this.base.series;
+    if (!base.allocated) this.allocate();
+    const n = base.slotCount;
+    const f = base.f;
+    const fo = base.fo;
     const existed = base.has(slot);
+    let previousRevision = 0;
     if (existed) {
+      previousRevision = base.i[base.io + I_REVISION * n + slot]!;
       if (
-        base.open[slot] === open &&
-        base.high[slot] === high &&
-        base.low[slot] === low &&
-        base.close[slot] === close &&
-        base.volume[slot] === volume &&
-        Object.is(base.vwap[slot], vwap) &&
-        base.tradeCount[slot] === tradeCount &&
-        (revision < 0 || base.revision[slot] === revision)
+        f[fo + slot] === open &&
+        f[fo + F_HIGH * n + slot] === high &&
+        f[fo + F_LOW * n + slot] === low &&
+        f[fo + F_CLOSE * n + slot] === close &&
+        f[fo + F_VOLUME * n + slot] === volume &&
+        Object.is(f[fo + F_VWAP * n + slot], vwap) &&
+        base.i[base.io + slot] === tradeCount &&
+        (revision < 0 || previousRevision === revision)
       ) {
         return 'unchanged';
       }
     }
-    const rev = revision >= 0 ? revision : existed ? base.revision[slot]! + 1 : 0;
+    const rev = revision >= 0 ? revision : existed ? previousRevision + 1 : 0;
     const seq = seqs.next();
-    base.write(slot, open, high, low, close, volume, vwap, tradeCount, rev, seq);
+    base.write(slot, open, high, low, close, volume, tradeCount, rev, seq);
+    f[fo + F_VWAP * n + slot] = vwap;
     const kind: BarEventKind = existed ? 'UPDATED' : 'ADDED';
     if (!existed && this.base.tracker.addBar(slot, true)) this.base.statsSeq = seq;
     sink?.(this.base, slot, kind);
 
     const latest = base.latestSlot() === slot;
-    for (const interval of this.derived) {
-      const w = Math.floor(slot / interval.ratio);
+    const derived = this.derived;
+    for (let d = 0; d < derived.length; d++) {
+      const interval = derived[d]!;
+      const ratio = interval.ratio;
+      const w = Math.floor(slot / ratio);
       const wasEmpty = !interval.series.has(w);
-      this.updateWindow(
-        interval.series,
-        w,
-        w * interval.ratio,
-        (w + 1) * interval.ratio,
-        slot,
-        existed,
-        latest,
-        seq,
-      );
+      this.updateWindow(interval.series, w, w * ratio, (w + 1) * ratio, slot, existed, latest, seq);
       if (!existed && interval.tracker.addBar(w, wasEmpty)) interval.statsSeq = seq;
       sink?.(interval, w, wasEmpty ? 'ADDED' : 'UPDATED');
     }
-    this.updateWindow(this.aggregate, 0, 0, base.slotCount, slot, existed, latest, seq);
+    this.updateWindow(this.aggregate, 0, 0, n, slot, existed, latest, seq);
     return existed ? 'updated' : 'added';
   }
 
@@ -133,72 +151,88 @@ export class DayBars {
   private isLastInWindow(slot: number, toSlot: number): boolean {
     const base = this.base.series;
     const next = base.positionOfSlot(slot + 1);
-    return next >= base.size || base.order[next]! >= toSlot;
+    return next >= base.size || base.slotAt(next) >= toSlot;
   }
 
+  /** Adds a base bar that follows every other base bar of the window to the window's bar. O(1). */
   private mergeInto(target: BarSeries, w: number, slot: number, seq: number): void {
     const b = this.base.series;
-    const volume = b.volume[slot]!;
-    const pv = b.vwap[slot]! * volume;
-    const tc = b.tradeCount[slot]!;
+    const bn = b.slotCount;
+    const bf = b.f;
+    const bfo = b.fo;
+    const volume = bf[bfo + F_VOLUME * bn + slot]!;
+    const pv = bf[bfo + F_VWAP * bn + slot]! * volume;
+    const tc = b.i[b.io + slot]!;
+    const revision = b.i[b.io + I_REVISION * bn + slot]!;
+    const n = target.slotCount;
+    const f = target.f;
+    const fo = target.fo;
+    const i = target.i;
+    const io = target.io;
     if (!target.has(w)) {
       target.write(
         w,
-        b.open[slot]!,
-        b.high[slot]!,
-        b.low[slot]!,
-        b.close[slot]!,
+        bf[bfo + slot]!,
+        bf[bfo + F_HIGH * bn + slot]!,
+        bf[bfo + F_LOW * bn + slot]!,
+        bf[bfo + F_CLOSE * bn + slot]!,
         volume,
-        vwapOf(pv, volume),
         tc,
-        b.revision[slot]!,
+        revision,
         seq,
       );
-      target.baseBars![w] = 1;
-      target.pvSum![w] = pv;
+      f[fo + F_PV * n + w] = pv;
+      i[io + I_BASE_BARS * n + w] = 1;
       return;
     }
-    const sumVolume = target.volume[w]! + volume;
-    const sumPv = target.pvSum![w]! + pv;
-    const prevTc = target.tradeCount[w]!;
-    target.high[w] = Math.max(target.high[w]!, b.high[slot]!);
-    target.low[w] = Math.min(target.low[w]!, b.low[slot]!);
-    target.close[w] = b.close[slot]!;
-    target.volume[w] = sumVolume;
-    target.pvSum![w] = sumPv;
-    target.vwap[w] = vwapOf(sumPv, sumVolume);
-    target.tradeCount[w] = prevTc === NO_TRADE_COUNT || tc === NO_TRADE_COUNT ? NO_TRADE_COUNT : prevTc + tc;
-    target.revision[w] = target.revision[w]! + b.revision[slot]!;
-    target.baseBars![w] = target.baseBars![w]! + 1;
-    target.seq[w] = seq;
+    const high = bf[bfo + F_HIGH * bn + slot]!;
+    const low = bf[bfo + F_LOW * bn + slot]!;
+    const prevTc = i[io + w]!;
+    f[fo + F_HIGH * n + w] = Math.max(f[fo + F_HIGH * n + w]!, high);
+    f[fo + F_LOW * n + w] = Math.min(f[fo + F_LOW * n + w]!, low);
+    f[fo + F_CLOSE * n + w] = bf[bfo + F_CLOSE * bn + slot]!;
+    f[fo + F_VOLUME * n + w] = f[fo + F_VOLUME * n + w]! + volume;
+    f[fo + F_PV * n + w] = f[fo + F_PV * n + w]! + pv;
+    target.setSeq(w, seq);
+    i[io + w] = prevTc === NO_TRADE_COUNT || tc === NO_TRADE_COUNT ? NO_TRADE_COUNT : prevTc + tc;
+    i[io + I_REVISION * n + w] = i[io + I_REVISION * n + w]! + revision;
+    i[io + I_BASE_BARS * n + w] = i[io + I_BASE_BARS * n + w]! + 1;
   }
 
+  /** Rebuilds a window's bar from the base bars at positions [fromPos, toPos) of the order. O(k). */
   private recompute(target: BarSeries, w: number, fromPos: number, toPos: number, seq: number): void {
     const b = this.base.series;
-    let first = b.order[fromPos]!;
-    let high = b.high[first]!;
-    let low = b.low[first]!;
+    const bn = b.slotCount;
+    const bf = b.f;
+    const bfo = b.fo;
+    const bi = b.i;
+    const bio = b.io;
+    const first = b.slotAt(fromPos);
+    let high = bf[bfo + F_HIGH * bn + first]!;
+    let low = bf[bfo + F_LOW * bn + first]!;
     let volume = 0;
     let pv = 0;
     let tc = 0;
     let revision = 0;
     let last = first;
     for (let p = fromPos; p < toPos; p++) {
-      const s = b.order[p]!;
-      if (b.high[s]! > high) high = b.high[s]!;
-      if (b.low[s]! < low) low = b.low[s]!;
-      const v = b.volume[s]!;
+      const s = b.slotAt(p);
+      const h = bf[bfo + F_HIGH * bn + s]!;
+      const l = bf[bfo + F_LOW * bn + s]!;
+      if (h > high) high = h;
+      if (l < low) low = l;
+      const v = bf[bfo + F_VOLUME * bn + s]!;
       volume += v;
-      pv += b.vwap[s]! * v;
-      const t = b.tradeCount[s]!;
+      pv += bf[bfo + F_VWAP * bn + s]! * v;
+      const t = bi[bio + s]!;
       tc = tc === NO_TRADE_COUNT || t === NO_TRADE_COUNT ? NO_TRADE_COUNT : tc + t;
-      revision += b.revision[s]!;
+      revision += bi[bio + I_REVISION * bn + s]!;
       last = s;
     }
-    first = b.order[fromPos]!;
-    target.write(w, b.open[first]!, high, low, b.close[last]!, volume, vwapOf(pv, volume), tc, revision, seq);
-    target.baseBars![w] = toPos - fromPos;
-    target.pvSum![w] = pv;
+    const close = bf[bfo + F_CLOSE * bn + last]!;
+    target.write(w, bf[bfo + first]!, high, low, close, volume, tc, revision, seq);
+    target.f[target.fo + F_PV * target.slotCount + w] = pv;
+    target.i[target.io + I_BASE_BARS * target.slotCount + w] = toPos - fromPos;
   }
 
   /**
@@ -206,25 +240,30 @@ export class DayBars {
    * window that turned complete with a bar in it. Returns whether quality or gaps changed.
    */
   closeUpTo(time: Instant, seqs: ChangeSequence, onClosed: IntervalChangeSink | null): boolean {
-    let changed = false;
-    for (const interval of this.intervals()) {
-      const target = interval.closedCountAt(time);
-      if (target <= interval.tracker.closed) continue;
-      const notify =
-        interval.derived && onClosed !== null ? (w: number) => onClosed(interval, w, 'UPDATED') : undefined;
-      interval.tracker.closeUpTo(target, (w) => interval.barsInWindow(w), notify);
-      interval.statsSeq = seqs.next();
-      changed = true;
+    let changed = this.closeInterval(this.base, time, seqs, null);
+    const derived = this.derived;
+    for (let d = 0; d < derived.length; d++) {
+      if (this.closeInterval(derived[d]!, time, seqs, onClosed)) changed = true;
     }
     return changed;
+  }
+
+  private closeInterval(
+    interval: SessionInterval,
+    time: Instant,
+    seqs: ChangeSequence,
+    onClosed: IntervalChangeSink | null,
+  ): boolean {
+    const target = interval.closedCountAt(time);
+    if (target <= interval.tracker.closed) return false;
+    const notify = onClosed === null ? undefined : (w: number) => onClosed(interval, w, 'UPDATED');
+    interval.tracker.closeUpTo(target, interval, notify);
+    interval.statsSeq = seqs.next();
+    return true;
   }
 
   /** The whole-window aggregate as a bar, or null before the first base bar. */
   aggregateBar(): Bar | null {
     return this.aggregate.has(0) ? this.aggregate.barAt(0, false) : null;
   }
-}
-
-function vwapOf(pvSum: number, volume: number): number {
-  return volume > 0 ? pvSum / volume : Number.NaN;
 }

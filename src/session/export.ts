@@ -144,7 +144,7 @@ function exportInterval(interval: SessionInterval, cursor: number): JsonObject |
   let statsChanged = cursor === 0 || interval.statsSeq > cursor;
   for (let p = 0; p < series.size; p++) {
     const slot = series.slotAt(p);
-    if (series.seq[slot]! > cursor) rows.push(barRow(series, slot));
+    if (series.seqOf(slot) > cursor) rows.push(barRow(series, slot));
   }
   if (rows.length > 0) statsChanged = true;
   if (!statsChanged) return null;
@@ -203,18 +203,17 @@ function historicalInterval(interval: HistoricalInterval, baseName: string): Jso
 }
 
 function barRow(series: BarSeries, slot: number): Json[] {
-  const vwap = series.vwap[slot]!;
-  const tc = series.tradeCount[slot]!;
+  const bar = series.barAt(slot, false);
   return [
-    iso(series.slotStart(slot)),
-    series.open[slot]!,
-    series.high[slot]!,
-    series.low[slot]!,
-    series.close[slot]!,
-    series.volume[slot]!,
-    Number.isNaN(vwap) ? null : vwap,
-    tc < 0 ? null : tc,
-    series.revision[slot]!,
+    iso(bar.ts),
+    bar.open,
+    bar.high,
+    bar.low,
+    bar.close,
+    bar.volume,
+    bar.vwap,
+    bar.tradeCount,
+    bar.revision,
   ];
 }
 

@@ -97,8 +97,10 @@ export class HistoricalData {
   readonly dates: readonly IsoDate[];
   /** Daily bars of the held dates (regular-session base bars only), ascending. */
   readonly dailyBars: readonly BarValues[];
-  private readonly intervalMap = new Map<string, HistoricalInterval>();
+  /** Built on first read (a symbol nobody reads the history of keeps only its days). */
+  private intervalMap: Map<string, HistoricalInterval> | null = null;
   private readonly indicatorMap = new Map<string, Indicator>();
+  private readonly days: readonly DayBars[];
 
   /**
    * @param loaded whether the window has been read
@@ -110,7 +112,7 @@ export class HistoricalData {
   constructor(
     readonly loaded: boolean,
     barsByDate: ReadonlyMap<IsoDate, readonly StoredBar[]>,
-    specs: readonly IntervalSpec[],
+    private readonly specs: readonly IntervalSpec[],
     extendedHours: boolean,
     indicatorNames: readonly string[],
   ) {
@@ -158,23 +160,32 @@ export class HistoricalData {
     }
     this.dates = dates;
     this.dailyBars = daily;
-    specs.forEach((spec, i) => {
-      const perDay = days.map((day) => (i === 0 ? day.base : day.derived[i - 1]!));
-      this.intervalMap.set(spec.name, new HistoricalInterval(spec.name, perDay));
-    });
+    this.days = days;
     for (const name of indicatorNames) {
       this.indicatorMap.set(name, computeIndicator(parseIndicatorName(name), daily));
     }
   }
 
+  private intervalsByName(): Map<string, HistoricalInterval> {
+    if (this.intervalMap === null) {
+      const map = new Map<string, HistoricalInterval>();
+      this.specs.forEach((spec, i) => {
+        const perDay = this.days.map((day) => (i === 0 ? day.base : day.derived[i - 1]!));
+        map.set(spec.name, new HistoricalInterval(spec.name, perDay));
+      });
+      this.intervalMap = map;
+    }
+    return this.intervalMap;
+  }
+
   /** One historical interval by canonical name. */
   interval(name: string): HistoricalInterval | undefined {
-    return this.intervalMap.get(name);
+    return this.intervalsByName().get(name);
   }
 
   /** Every historical interval, base first. */
   intervals(): HistoricalInterval[] {
-    return [...this.intervalMap.values()];
+    return [...this.intervalsByName().values()];
   }
 
   /** Every configured indicator, in configuration order. */

@@ -1,9 +1,10 @@
 /**
  * A bounded first-in-first-out buffer: once full, each push drops the oldest item.
  * Used for a symbol's quotes and ticks; `latest` is O(1) and `last(n)` is O(n).
+ * Storage grows geometrically up to the capacity (a symbol without quotes costs no 10,000-slot array).
  */
 export class RingBuffer<T> {
-  private readonly items: (T | undefined)[];
+  private readonly items: T[] = [];
   private head = 0;
   /** Items currently held (≤ capacity). */
   size = 0;
@@ -13,14 +14,20 @@ export class RingBuffer<T> {
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError('capacity must be a positive integer');
-    this.items = new Array<T | undefined>(capacity);
   }
 
   /** Appends an item, dropping the oldest one when full. */
   push(item: T): void {
+    if (this.size < this.capacity) {
+      // Not full yet: items sit at 0…size-1 in order, so appending is a plain push.
+      this.items.push(item);
+      this.head = (this.head + 1) % this.capacity;
+      this.size++;
+      this.total++;
+      return;
+    }
     this.items[this.head] = item;
     this.head = (this.head + 1) % this.capacity;
-    if (this.size < this.capacity) this.size++;
     this.total++;
   }
 
@@ -35,7 +42,7 @@ export class RingBuffer<T> {
     const count = Math.max(0, Math.min(n, this.size));
     const out: T[] = new Array<T>(count);
     for (let i = 0; i < count; i++) {
-      out[i] = this.items[(this.head - count + i + this.capacity * 2) % this.capacity] as T;
+      out[i] = this.items[(this.head - count + i + this.capacity * 2) % this.capacity]!;
     }
     return out;
   }

@@ -1,5 +1,11 @@
 import { normaliseSymbol, validateBarPlacement, validateBarValues } from '../domain/bar-validation.ts';
-import { phaseAt, sessionWindow, type TradingDayInfo, tradingDay } from '../domain/calendar.ts';
+import {
+  phaseAt,
+  sessionWindow,
+  type TimeWindow,
+  type TradingDayInfo,
+  tradingDay,
+} from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
 import { validateIndicatorNames } from '../domain/indicators.ts';
 import { parseInterval, resolveIntervals } from '../domain/intervals.ts';
@@ -69,6 +75,8 @@ export class SessionData implements SessionClock, ChangeSequence {
   private mode: ClockMode = 'MANUAL';
   private clockTime: Instant | null = null;
   private lastSeq = 0;
+  /** How many entries of the map have extendedHours (kept with the map, for the clock's cap). */
+  private extendedSymbols = 0;
   /** Change sequence of the last change of the session's own fields (date, active, clock). */
   sessionSeq = 0;
 
@@ -221,8 +229,7 @@ export class SessionData implements SessionClock, ChangeSequence {
   /** The instant the clock never passes: the extended close when a symbol trades extended hours. */
   closeInstant(): Instant {
     const day = tradingDay(this.sessionDate!);
-    const extended = [...this.symbolMap.values()].some((s) => s.extendedHours);
-    return (extended ? day.extendedClose : day.regularClose)!;
+    return (this.extendedSymbols > 0 ? day.extendedClose : day.regularClose)!;
   }
 
   private moveClock(to: Instant, force: boolean): void {
@@ -267,6 +274,7 @@ export class SessionData implements SessionClock, ChangeSequence {
       this.next(),
     );
     this.symbolMap.set(settings.symbol, data);
+    if (data.extendedHours) this.extendedSymbols++;
     return { data, changed: true };
   }
 
@@ -335,6 +343,7 @@ export class SessionData implements SessionClock, ChangeSequence {
    * announces SYMBOL_LOADED / SESSION_STARTED instead.
    */
   private dropSymbol(symbol: string, announce = false): void {
+    if (this.symbolMap.get(symbol)?.extendedHours) this.extendedSymbols--;
     this.symbolMap.delete(symbol);
     this.removedAt.set(symbol, this.next());
     if (announce) this.events.emit('session', { kind: 'SYMBOL_REMOVED', symbol });
@@ -359,13 +368,16 @@ export class SessionData implements SessionClock, ChangeSequence {
         rejected.push(rejection(i, found, input.symbol));
         continue;
       }
-      const invalid =
-        validateBarValues(input) ?? validateBarPlacement(input.ts, found.day.base.spec.ms, found.window);
-      if (invalid) {
-        rejected.push({ index: i, code: invalid.code, message: invalid.message });
-        continue;
-      }
       const baseMs = found.day.base.spec.ms;
+      // The domain validators are the authority; they are only asked (and build their messages)
+      // when the quick check, which accepts exactly what they accept, does not pass.
+      if (!isPlainValidBar(input, baseMs, found.window)) {
+        const invalid = validateBarValues(input) ?? validateBarPlacement(input.ts, baseMs, found.window);
+        if (invalid) {
+          rejected.push({ index: i, code: invalid.code, message: invalid.message });
+          continue;
+        }
+      }
       found.day.apply(
         (input.ts - found.window.start) / baseMs,
         input.open,
@@ -452,6 +464,9 @@ export class SessionData implements SessionClock, ChangeSequence {
 
   private resolveTarget(raw: string): SymbolData | RejectionCode {
     if (!this.isActive) return 'NO_SESSION';
+    // Keys are normalised symbols: a raw string equal to one needs no normalising.
+    const direct = this.symbolMap.get(raw);
+    if (direct !== undefined) return direct.loaded ? direct : 'NOT_LOADED';
     const symbol = normaliseSymbol(raw);
     if (symbol === null) return 'INVALID_SYMBOL';
     const data = this.symbolMap.get(symbol);
@@ -473,6 +488,33 @@ export class SessionData implements SessionClock, ChangeSequence {
       });
     };
   }
+}
+
+/**
+ * True when a bar passes every rule of `validateBarValues` and `validateBarPlacement` (the same
+ * conditions, without building messages). False means: ask those functions for the failure.
+ */
+function isPlainValidBar(input: BarInput, baseMs: number, window: TimeWindow): boolean {
+  const { open, high, low, close, volume, vwap, tradeCount, ts } = input;
+  return (
+    Number.isFinite(open) &&
+    Number.isFinite(high) &&
+    Number.isFinite(low) &&
+    Number.isFinite(close) &&
+    Number.isFinite(volume) &&
+    volume >= 0 &&
+    (vwap === null || (Number.isFinite(vwap) && vwap > 0)) &&
+    (tradeCount === null || (Number.isSafeInteger(tradeCount) && tradeCount >= 0)) &&
+    low > 0 &&
+    low <= open &&
+    low <= close &&
+    high >= open &&
+    high >= close &&
+    Number.isInteger(ts) &&
+    ts >= window.start &&
+    ts + baseMs <= window.end &&
+    (ts - window.start) % baseMs === 0
+  );
 }
 
 function rejection(index: number, code: RejectionCode, symbol: string): Rejection {

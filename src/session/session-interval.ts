@@ -55,9 +55,7 @@ export class SessionInterval implements BarSequence {
     const slotMs = spec.isDay ? windowMs : spec.ms;
     this.series = new BarSeries(window.start, window.end, slotMs, baseName !== null);
     this.ratio = slotMs / baseMs;
-    const baseSlots = windowMs / baseMs;
-    const ratio = this.ratio;
-    this.tracker = new WindowQuality(this.series.slotCount, (w) => Math.min(ratio, baseSlots - w * ratio));
+    this.tracker = new WindowQuality(this.series.slotCount, this.ratio, windowMs / baseMs);
   }
 
   /** Canonical interval name. */
@@ -78,8 +76,7 @@ export class SessionInterval implements BarSequence {
   /** Base bars inside a window. */
   barsInWindow(window: number): number {
     const series = this.series;
-    if (!series.has(window)) return 0;
-    return series.baseBars === null ? 1 : series.baseBars[window]!;
+    return series.has(window) ? series.baseBarsOf(window) : 0;
   }
 
   /** Whether a window's end is at or before the session clock (or the session ended). */

@@ -144,7 +144,7 @@ export class SymbolSessionData {
 
   /** Change sequence of the last change of the metrics. */
   get metricsSeq(): number {
-    return this.day.aggregate.has(0) ? this.day.aggregate.seq[0]! : 0;
+    return this.day.aggregate.seqOf(0);
   }
 
   /**

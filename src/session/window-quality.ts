@@ -23,12 +23,19 @@ export class WindowQuality {
 
   /**
    * @param windowCount number of windows in the session window
-   * @param slotsOfWindow base slots of a window (the last may be shorter)
+   * @param slotsPerWindow base slots of a full window
+   * @param totalSlots base slots of the session window (the last window may hold fewer)
    */
   constructor(
     readonly windowCount: number,
-    private readonly slotsOfWindow: (window: number) => number,
+    private readonly slotsPerWindow: number,
+    private readonly totalSlots: number,
   ) {}
+
+  /** Base slots of a window (the last may be shorter). */
+  private slotsOfWindow(window: number): number {
+    return Math.min(this.slotsPerWindow, this.totalSlots - window * this.slotsPerWindow);
+  }
 
   /** Number of gaps. */
   get gapCount(): number {
@@ -47,14 +54,14 @@ export class WindowQuality {
    */
   closeUpTo(
     closedCount: number,
-    barsInWindow: (window: number) => number,
+    windows: { barsInWindow(window: number): number },
     onClosed?: (window: number) => void,
   ): boolean {
     const target = Math.min(closedCount, this.windowCount);
     if (target <= this.closed) return false;
     for (let w = this.closed; w < target; w++) {
       this.slotsInClosed += this.slotsOfWindow(w);
-      const present = barsInWindow(w);
+      const present = windows.barsInWindow(w);
       if (present === 0) {
         const last = this.gapEnd.length - 1;
         if (last >= 0 && this.gapEnd[last] === w) this.gapEnd[last] = w + 1;

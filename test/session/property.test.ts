@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateBars, aggregateWindows } from '../../src/domain/aggregate.ts';
+import { validateBarPlacement, validateBarValues } from '../../src/domain/bar-validation.ts';
 import { sessionWindow, type TimeWindow, tradingDay } from '../../src/domain/calendar.ts';
 import { parseInterval } from '../../src/domain/intervals.ts';
 import { computeGaps, computeQuality } from '../../src/domain/quality.ts';
@@ -380,6 +381,62 @@ describe('incremental tree == from-scratch recomputation', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('ingest validation', () => {
+  it('accepts and rejects exactly as the domain validators say', () => {
+    const session = new SessionData();
+    session.start('2011-03-10', 'MANUAL');
+    session.beginLoad({ symbol: 'AAA', derivedIntervals: ['5m'] });
+    session.completeLoad('AAA', new Map(), []);
+    const window = sessionWindow('2011-03-10', false)!;
+    const number = fc.oneof(
+      fc.double({ min: -10, max: 500 }),
+      fc.constantFrom(0, -0, 1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+    );
+    const random = fc.record({
+      open: number,
+      high: number,
+      low: number,
+      close: number,
+      volume: number,
+      vwap: fc.option(number),
+      tradeCount: fc.option(fc.oneof(fc.integer({ min: -3, max: 1_000 }), number)),
+      ts: fc.oneof(
+        fc.integer({ min: -2, max: 392 }).map((slot) => window.start + slot * 60_000),
+        fc.integer({ min: window.start - 120_000, max: window.end + 120_000 }),
+        fc.double({ min: window.start, max: window.end, noNaN: true }),
+      ),
+    });
+    const aligned = fc.integer({ min: 0, max: 389 }).map((slot) => window.start + slot * 60_000);
+    const valid = fc.record({ values: valuesArb, ts: aligned }).map(({ values, ts }) => ({ ...values, ts }));
+    // A valid bar with one field replaced by an arbitrary value.
+    const perturbed = fc
+      .tuple(
+        valid,
+        fc.constantFrom('open', 'high', 'low', 'close', 'volume', 'vwap', 'tradeCount', 'ts'),
+        number,
+      )
+      .map(([bar, field, value]) => ({ ...bar, [field]: value }));
+    const input = fc.oneof(random, valid, perturbed);
+    let accepted = 0;
+    fc.assert(
+      fc.property(input, (values) => {
+        const bar = { symbol: 'AAA', ...values } as BarInput;
+        const expected = validateBarValues(bar) ?? validateBarPlacement(bar.ts, 60_000, window);
+        const result = session.ingestBars([bar]);
+        if (expected === null) {
+          accepted++;
+          expect(result).toEqual({ accepted: 1, rejected: [] });
+        } else {
+          expect(result.accepted).toBe(0);
+          expect(result.rejected).toEqual([{ index: 0, code: expected.code, message: expected.message }]);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(accepted).toBeGreaterThan(300);
   });
 });
 
