@@ -249,7 +249,10 @@ function checkSymbol(
     }));
     expect(interval.barsBetween(window.start, window.end), name).toEqual(expected);
     expect(interval.quality(), name).toBe(computeQuality(present, window, spec, baseMs, clock));
-    expect(interval.gaps(), name).toEqual(computeGaps(present, window, spec, baseMs, clock));
+    const gaps = computeGaps(present, window, spec, baseMs, clock);
+    expect(interval.gaps(), name).toEqual(gaps);
+    expect(interval.tracker.gapCount).toBe(gaps.length);
+    expect(interval.tracker.missingWindows).toBe(gaps.reduce((n, g) => n + g.missingBars, 0));
   }
 
   // Session metrics.
