@@ -345,14 +345,4 @@ export function vwapOf(pvSum: number, volume: number): number {
   return volume > 0 ? pvSum / volume : Number.NaN;
 }
 
-/** Encodes a nullable vwap for the column. */
-export function vwapToColumn(vwap: number | null): number {
-  return vwap === null ? Number.NaN : vwap;
-}
-
-/** Encodes a nullable trade count for the column. */
-export function tradeCountToColumn(tradeCount: number | null): number {
-  return tradeCount === null ? NO_TRADE_COUNT : tradeCount;
-}
-
 export { NO_TRADE_COUNT };

@@ -1,6 +1,6 @@
 import type { TimeWindow } from '../domain/calendar.ts';
 import type { IntervalSpec } from '../domain/intervals.ts';
-import type { Bar, Instant } from '../domain/types.ts';
+import type { Bar, BarValues, Instant } from '../domain/types.ts';
 import {
   attachShared,
   BarSeries,
@@ -68,23 +68,21 @@ export class DayBars {
   }
 
   /**
-   * Applies one validated base bar at `slot`. `vwap` is NaN and `tradeCount` -1 for null.
-   * `revision` forces the stored revision (used when rebuilding from the store); otherwise a new
-   * bar gets 0 and a changed one its previous revision + 1. Identical bars change nothing.
+   * Applies one validated base bar at `slot`. `revision` forces the stored revision (used when
+   * rebuilding from the store); otherwise a new bar gets 0 and a changed one its previous
+   * revision + 1. Identical bars change nothing. (The values come as one object, not as numbers:
+   * passing doubles to a call that is not inlined boxes each of them.)
    */
   apply(
     slot: number,
-    open: number,
-    high: number,
-    low: number,
-    close: number,
-    volume: number,
-    vwap: number,
-    tradeCount: number,
+    bar: BarValues,
     seqs: ChangeSequence,
     sink: IntervalChangeSink | null,
     revision = -1,
   ): ApplyOutcome {
+    const { open, high, low, close, volume } = bar;
+    const vwap = bar.vwap === null ? Number.NaN : bar.vwap;
+    const tradeCount = bar.tradeCount === null ? NO_TRADE_COUNT : bar.tradeCount;
     const base = this.base.series;
     if (!base.allocated) this.allocate();
     const n = base.slotCount;

@@ -3,7 +3,6 @@ import { sessionWindow } from '../domain/calendar.ts';
 import { computeIndicator, parseIndicatorName } from '../domain/indicators.ts';
 import type { IntervalSpec } from '../domain/intervals.ts';
 import type { Bar, BarValues, Gap, Instant, IsoDate, StoredBar } from '../domain/types.ts';
-import { tradeCountToColumn, vwapToColumn } from './bar-series.ts';
 import { type ChangeSequence, DayBars } from './day-bars.ts';
 import type { BarSequence, SessionClock, SessionInterval } from './session-interval.ts';
 
@@ -135,19 +134,7 @@ export class HistoricalData {
           (bar.ts - window.start) % baseSpec.ms !== 0
         )
           continue;
-        day.apply(
-          (bar.ts - window.start) / baseSpec.ms,
-          bar.open,
-          bar.high,
-          bar.low,
-          bar.close,
-          bar.volume,
-          vwapToColumn(bar.vwap),
-          tradeCountToColumn(bar.tradeCount),
-          NO_SEQUENCE,
-          null,
-          bar.revision,
-        );
+        day.apply((bar.ts - window.start) / baseSpec.ms, bar, NO_SEQUENCE, null, bar.revision);
         held++;
       }
       if (held === 0) continue;

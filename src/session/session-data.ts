@@ -22,7 +22,6 @@ import type {
   StoredBar,
   TickInput,
 } from '../domain/types.ts';
-import { tradeCountToColumn, vwapToColumn } from './bar-series.ts';
 import type { ChangeSequence, IntervalChangeSink } from './day-bars.ts';
 import { type BarEventKind, SessionEvents } from './events.ts';
 import type { SessionClock, SessionInterval } from './session-interval.ts';
@@ -295,19 +294,7 @@ export class SessionData implements SessionClock, ChangeSequence {
     for (const bar of [...today].sort((a, b) => a.ts - b.ts)) {
       if (validateBarPlacement(bar.ts, baseMs, data.window) !== null || validateBarValues(bar) !== null)
         continue;
-      day.apply(
-        (bar.ts - data.window.start) / baseMs,
-        bar.open,
-        bar.high,
-        bar.low,
-        bar.close,
-        bar.volume,
-        vwapToColumn(bar.vwap),
-        tradeCountToColumn(bar.tradeCount),
-        this,
-        null,
-        bar.revision,
-      );
+      day.apply((bar.ts - data.window.start) / baseMs, bar, this, null, bar.revision);
     }
     const latest = day.base.series.latestSlot();
     const latestEnd = latest >= 0 ? day.base.series.slotEnd(latest) : Number.NEGATIVE_INFINITY;
@@ -380,13 +367,7 @@ export class SessionData implements SessionClock, ChangeSequence {
       }
       found.day.apply(
         (input.ts - found.window.start) / baseMs,
-        input.open,
-        input.high,
-        input.low,
-        input.close,
-        input.volume,
-        vwapToColumn(input.vwap),
-        tradeCountToColumn(input.tradeCount),
+        input,
         this,
         emitting ? this.sinkFor(found, false) : null,
       );
