@@ -86,7 +86,8 @@ export type RejectionCode =
   | 'INVALID_OHLC'
   | 'INVALID_NUMBER'
   | 'INVALID_SYMBOL'
-  | 'BATCH_TOO_LARGE';
+  | 'BATCH_TOO_LARGE'
+  | 'STORE_UNAVAILABLE';
 
 /** Why one item of an ingest batch was refused. */
 export interface Rejection {

@@ -12,7 +12,7 @@ import type {
   Tick,
   TickInput,
 } from '../domain/types.ts';
-import { MAX_REPLAY_SPEED, ReplayDriver } from '../feed/replay.ts';
+import { MAX_REPLAY_SPEED, ReplayDriver, type ReplayStatus } from '../feed/replay.ts';
 import type { SessionData, SymbolSettingsInput } from '../session/session-data.ts';
 import type { SymbolSessionData, SymbolSettings } from '../session/symbol-session-data.ts';
 
@@ -52,6 +52,8 @@ export interface DataSink {
   enqueueTick(symbol: string, date: IsoDate, tick: Tick): void;
   /** Resolves once everything enqueued so far is durable. */
   flush(): Promise<void>;
+  /** Whether `count` more items can be accepted without exceeding the writer's backlog bound. */
+  hasCapacity(count: number): boolean;
 }
 
 /**
@@ -63,12 +65,18 @@ export class SessionService {
   private readonly unsubscribe: Array<() => void> = [];
   /** The running replay of a REPLAY session, if any. */
   replay: ReplayDriver | null = null;
+  /** Status of the last replay when it stopped (finished or replaced). */
+  lastReplay: ReplayStatus | null = null;
+  /** Moves a LIVE clock with the wall clock, so windows close even when no bar arrives. */
+  private readonly liveTicker: NodeJS.Timeout;
 
   constructor(
     readonly session: SessionData,
     private readonly store: SessionStore,
     private readonly sink: DataSink,
   ) {
+    this.liveTicker = setInterval(() => session.syncWallClock(), 1000);
+    this.liveTicker.unref();
     this.unsubscribe.push(
       session.events.on('bar', (change) => {
         if (change.base) sink.enqueueBar(change.symbol, change.interval, change.date, change.bar);
@@ -144,6 +152,7 @@ export class SessionService {
   }
 
   private stopReplay(): void {
+    if (this.replay) this.lastReplay = this.replay.status();
     this.replay?.stop();
     this.replay = null;
   }
@@ -197,19 +206,56 @@ export class SessionService {
     return removed;
   }
 
-  /** Ingests base bars (see SessionData.ingestBars); accepted bars reach the writer. */
+  /**
+   * Ingests base bars (see SessionData.ingestBars); accepted bars reach the writer. While the
+   * writer's backlog is full (PostgreSQL unreachable for long) the whole batch is refused with
+   * STORE_UNAVAILABLE, so nothing is acknowledged that could not be persisted.
+   */
   ingestBars(bars: readonly BarInput[]): IngestResult {
-    return this.session.ingestBars(bars);
+    return this.refuseWhenFull(bars.length) ?? this.session.ingestBars(bars);
   }
 
-  /** Ingests quotes. */
+  /** Ingests quotes (same backlog rule as bars). */
   ingestQuotes(quotes: readonly QuoteInput[]): IngestResult {
-    return this.session.ingestQuotes(quotes);
+    return this.refuseWhenFull(quotes.length) ?? this.session.ingestQuotes(quotes);
   }
 
-  /** Ingests ticks. */
+  /** Ingests ticks (same backlog rule as bars). */
   ingestTicks(ticks: readonly TickInput[]): IngestResult {
-    return this.session.ingestTicks(ticks);
+    return this.refuseWhenFull(ticks.length) ?? this.session.ingestTicks(ticks);
+  }
+
+  private refuseWhenFull(count: number): IngestResult | null {
+    // A bar change may also rewrite derived windows, but only base bars are written: one item each.
+    if (count === 0 || this.sink.hasCapacity(count)) return null;
+    const message = 'the store is unreachable and its write backlog is full: retry later';
+    return {
+      accepted: 0,
+      rejected: Array.from({ length: count }, (_, index) => ({
+        index,
+        code: 'STORE_UNAVAILABLE' as const,
+        message,
+      })),
+    };
+  }
+
+  /** Pauses the running replay; false when none runs. */
+  pauseReplay(): boolean {
+    if (!this.replay) return false;
+    this.replay.pause();
+    return true;
+  }
+
+  /** Resumes a paused replay; false when none runs. */
+  resumeReplay(): boolean {
+    if (!this.replay) return false;
+    this.replay.resume();
+    return true;
+  }
+
+  /** Where the replay stands; null when no replay runs. */
+  replayStatus(): ReplayStatus | null {
+    return this.replay?.status() ?? null;
   }
 
   /** Persists the session state (date, mode, active, clock, replay speed). */
@@ -227,6 +273,7 @@ export class SessionService {
 
   /** Stops feeding the writer. */
   dispose(): void {
+    clearInterval(this.liveTicker);
     this.stopReplay();
     for (const off of this.unsubscribe.splice(0)) off();
   }

@@ -1,0 +1,24 @@
+/**
+ * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: …`.
+ * Benchmarks never run as tests: these machines are shared and noisy.
+ */
+import { benchGraphql } from './graphql.ts';
+import { benchIngest } from './ingest.ts';
+import { benchPersist } from './persist.ts';
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const ingest = benchIngest();
+const persist = await benchPersist();
+const graphql = await benchGraphql();
+
+const parts = [
+  `ingest-1m: ${fmt(ingest.ingest1m.barsPerSec)} bars/s, ${fmt(ingest.ingest1m.bytesPerBar, 1)} B/bar`,
+  `ingest-1s: ${fmt(ingest.ingest1s.barsPerSec)} bars/s, ${fmt(ingest.ingest1s.bytesPerBar, 1)} B/bar`,
+  `persist: ${fmt(persist.barsPerSecond)} bars/s`,
+  `history-20x5d: ${fmt(persist.historyMs, 1)} ms in ${persist.historyStatements} statements`,
+  `query: ${fmt(graphql.reqPerSec)} req/s p99 ${fmt(graphql.p99Ms, 1)} ms ratio-to-raw ${fmt(graphql.ratioToRaw, 2)}`,
+  `fanout-1000: p99 ${fmt(graphql.fanoutP99Ms, 1)} ms lost ${graphql.fanoutLost}`,
+];
+console.log(parts.join('; '));
