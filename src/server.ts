@@ -7,41 +7,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { type AppConfig, loadConfig } from './config.ts';
-import type { SessionYoga } from './graphql/yoga.ts';
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
 import { listen } from './http/listen.ts';
-import type { ServiceMetrics } from './http/metrics.ts';
-import type { SessionData } from './session/session-data.ts';
-
-/** What src/app.ts's createApp gives the server. */
-interface App {
-  readonly yoga: SessionYoga;
-  readonly session: SessionData;
-  /** Stops the replay, flushes pending writes, disposes yoga and closes the database. */
-  dispose(): Promise<void>;
-  /** Ingest, subscriber and writer-backlog metrics (src/http/metrics.ts), when the app keeps them. */
-  readonly metrics?: ServiceMetrics;
-  /** Readiness (the store answers). */
-  readonly ready?: () => boolean | Promise<boolean>;
-}
-
-// Loaded by name until src/app.ts is in the tree; then this becomes a static import.
-const appModule: string = './app.ts';
-const { createApp } = (await import(appModule)) as { createApp: (config: AppConfig) => Promise<App> };
 
 const config = loadConfig(process.env, process.argv.slice(2));
 const logger = pino({ level: config.logLevel });
 const generatedToken = config.adminToken === undefined;
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
 
-const app = await createApp({ ...config, adminToken });
+const app = await createApp({ ...config, adminToken, logger });
 const http = await listen({
   yoga: app.yoga,
   session: app.session,
   host: config.host,
   port: config.port,
-  ...(app.metrics ? { metrics: app.metrics } : {}),
-  ...(app.ready ? { ready: app.ready } : {}),
+  metrics: app.metrics,
+  ready: () => app.ready(),
   onError: (error) => logger.error({ err: error }, 'request failed'),
 });
 

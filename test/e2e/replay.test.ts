@@ -26,7 +26,13 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
     const repo = new BarRepository(database);
     await importSample(repo);
     const session = new SessionData();
-    const sink = { enqueueBar() {}, enqueueQuote() {}, enqueueTick() {}, flush: async () => {} };
+    const sink = {
+      enqueueBar() {},
+      enqueueQuote() {},
+      enqueueTick() {},
+      hasCapacity: () => true,
+      flush: async () => {},
+    };
     const service = new SessionService(session, repo, sink);
     const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
     const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });

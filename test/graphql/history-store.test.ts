@@ -25,6 +25,7 @@ describe.each(testDrivers())('historical reads on %s', (driver) => {
       enqueueBar() {},
       enqueueQuote() {},
       enqueueTick() {},
+      hasCapacity: () => true,
       flush: async () => {},
     });
     const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
