@@ -22,9 +22,8 @@ describe('npm start on an empty data folder', () => {
 
   it('serves SPY bars within seconds and stops cleanly on SIGTERM', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'demo-'));
-    const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-    delete env['DATABASE_URL'];
-    delete env['ADMIN_TOKEN'];
+    const { DATABASE_URL: _url, ADMIN_TOKEN: _token, ...inherited } = process.env;
+    const env = { ...inherited, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
     const started = Date.now();
     child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: ROOT,
