@@ -4,7 +4,7 @@
  * 2011-01-04 and 2011-01-05 as history. Expected values are computed here from the CSV rows with
  * plain arithmetic, independently of the tree.
  */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
 import { barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
 
@@ -30,8 +30,12 @@ let api: TestApi;
 
 const ingestBars = `mutation($bars: [BarInput!]!) { ingestBars(bars: $bars) { accepted rejected { index code message } } }`;
 
+afterAll(async () => {
+  await api.dispose();
+});
+
 beforeAll(async () => {
-  api = createTestApi({ notStored: [DATE] });
+  api = await createTestApi({ notStored: [DATE] });
   const started = await api.gql(
     `mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date active clockMode } }`,
   );
@@ -354,7 +358,7 @@ describe('historical', () => {
   });
 
   it('reads dates outside the in-memory window from the store, in one batch per request', async () => {
-    const before = api.store.batches;
+    const before = api.selects();
     const r = await api.gql(
       `{ symbol(symbol: "SPY") { historical {
           m1: interval(name: "1m") { bars(from: "2011-01-03T00:00:00Z", to: "2011-01-06T00:00:00Z", first: 2) { totalCount nodes { ts close } } }
@@ -377,7 +381,7 @@ describe('historical', () => {
         },
       },
     });
-    expect(api.store.batches - before).toBe(1);
+    expect(api.selects() - before).toBe(1);
   });
 
   it('refuses an unbounded reach into the store', async () => {
@@ -538,7 +542,9 @@ describe('result cache', () => {
     expect(calls).toBeGreaterThan(0);
     expect(await api.gql(q)).toEqual(first);
     expect(spy.mock.calls.length).toBe(calls);
-    await api.gql(`mutation { ingestTicks(ticks: [{ symbol: "SPY", ts: "2011-01-06T15:44:00Z", price: 127.5, size: 1 }]) { accepted } }`);
+    await api.gql(
+      `mutation { ingestTicks(ticks: [{ symbol: "SPY", ts: "2011-01-06T15:44:00Z", price: 127.5, size: 1 }]) { accepted } }`,
+    );
     expect(await api.gql(q)).toEqual(first);
     expect(spy.mock.calls.length).toBe(calls + 1);
     spy.mockRestore();
@@ -546,10 +552,10 @@ describe('result cache', () => {
 
   it('never caches reads from the store or errors', async () => {
     const q = `{ symbol(symbol: "SPY") { historical { interval(name: "1m") { bars(from: "2011-01-03T00:00:00Z", first: 1) { totalCount } } } } }`;
-    const before = api.store.batches;
+    const before = api.selects();
     await api.gql(q);
     await api.gql(q);
-    expect(api.store.batches - before).toBe(2);
+    expect(api.selects() - before).toBe(2);
     const bad = `{ symbol(symbol: "SPY") { interval(name: "1m") { bars(first: -1) { totalCount } } } }`;
     expect((await api.gql(bad)).errors).toHaveLength(1);
     expect((await api.gql(bad)).errors).toHaveLength(1);

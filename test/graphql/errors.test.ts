@@ -2,7 +2,7 @@
  * Bad input and abuse limits through yoga.fetch: each refusal is a clear GraphQL error with a
  * stable code, never a crash or a hang, and the good items of a batch are kept.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
 
 const DATE = '2011-01-07';
@@ -11,8 +11,12 @@ const bars = readSpy()
   .filter((b) => b.ts >= Date.UTC(2011, 0, 7, 14, 30));
 let api: TestApi;
 
+afterAll(async () => {
+  await api.dispose();
+});
+
 beforeAll(async () => {
-  api = createTestApi({ notStored: [DATE] });
+  api = await createTestApi({ notStored: [DATE] });
   await api.gql(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
   await api.gql(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
 });
@@ -147,11 +151,13 @@ describe('service errors', () => {
   it('answers replay control outside a replay', async () => {
     expect(codes(await api.gql('mutation { pauseReplay { date } }'))).toEqual(['NO_REPLAY']);
     expect(codes(await api.gql('mutation { resumeReplay { date } }', {}, null))).toEqual(['UNAUTHENTICATED']);
-    expect((await api.gql('{ session { replay { speed paused } } }')).data).toEqual({ session: { replay: null } });
+    expect((await api.gql('{ session { replay { speed paused } } }')).data).toEqual({
+      session: { replay: null },
+    });
   });
 
   it('masks unexpected errors', async () => {
-    const masked = createTestApi();
+    const masked = await createTestApi({ spy: false });
     masked.service.removeSymbol = async () => {
       throw new Error('connection to postgres://user:secret@db failed');
     };
@@ -159,6 +165,7 @@ describe('service errors', () => {
     expect(r.errors?.[0]?.message).toBe('Unexpected error.');
     expect(codes(r)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(r)).not.toContain('secret');
+    await masked.dispose();
   });
 });
 
@@ -168,10 +175,11 @@ describe('abuse limits', () => {
       `{ session { symbols { historical { interval(name: "1m") { bars { edges { node { ts } } pageInfo { startCursor } } } } } } }`,
     );
     expect(deep.errors).toBeUndefined();
-    const shallow = createTestApi({ limits: { maxDepth: 5 } });
+    const shallow = await createTestApi({ spy: false, limits: { maxDepth: 5 } });
     const depth6 = await shallow.gql(`{ session { symbols { intervals { bars { nodes { ts } } } } } }`);
     expect(codes(depth6)).toEqual(['DEPTH_LIMIT']);
     expect(depth6.errors?.[0]?.message).toContain('depth limit of 5');
+    await shallow.dispose();
     const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: session { date }`).join(' ');
     expect(codes(await api.gql(`{ ${aliases} }`))).toEqual(['ALIAS_LIMIT']);
     const tokens = Array.from({ length: 2_100 }, () => 'date').join(' ');

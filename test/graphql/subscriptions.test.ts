@@ -3,7 +3,7 @@
  * completeOnly, corrections, SYMBOL_REMOVED, the bounded queue's SLOW_CONSUMER policy and
  * listener clean-up. Real clients over a real port are in test/e2e.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
 import {
   barInput,
@@ -25,8 +25,12 @@ const EVENT = 'symbol interval kind bar { ts close complete baseBars revision }'
 let api: TestApi;
 let baseline: { bar: number; session: number };
 
+afterEach(async () => {
+  await api.dispose();
+});
+
 beforeEach(async () => {
-  api = createTestApi({ notStored: [DATE], limits: { subscriberQueue: 50 } });
+  api = await createTestApi({ notStored: [DATE], limits: { subscriberQueue: 50 } });
   await api.gql(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
   await api.gql(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
   baseline = { bar: api.session.events.count('bar'), session: api.session.events.count('session') };

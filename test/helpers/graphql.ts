@@ -1,26 +1,17 @@
 /**
- * Test factory of the GraphQL API: a real SessionData, a small in-memory stand-in for the session
- * service (the same tree calls the real service makes, over an in-memory "store" of SPY bars) and
- * the real yoga server. Switch to createApp once src/app.ts lands.
+ * Test factory of the GraphQL API: the real app (createApp: session tree, session service,
+ * write-behind writer, repository and loaders) on an in-memory PGlite database holding the SPY
+ * sample, and helpers to talk to its yoga server.
  */
 import { readFileSync } from 'node:fs';
-import DataLoader from 'dataloader';
-import { nyDate, tradingDatesBefore } from '../../src/domain/calendar.ts';
-import type {
-  BarInput,
-  ClockMode,
-  IngestResult,
-  Instant,
-  IsoDate,
-  QuoteInput,
-  StoredBar,
-  TickInput,
-} from '../../src/domain/types.ts';
-import type { GraphqlService, HistoryLoaders, StoredBarsKey } from '../../src/graphql/builder.ts';
+import { type App, createApp } from '../../src/app.ts';
+import { nyDate } from '../../src/domain/calendar.ts';
+import type { IsoDate, StoredBar } from '../../src/domain/types.ts';
 import type { Limits } from '../../src/graphql/limits.ts';
 import { createYoga, type SessionYoga } from '../../src/graphql/yoga.ts';
-import { SessionData, type SymbolSettingsInput } from '../../src/session/session-data.ts';
-import type { SymbolSessionData } from '../../src/session/symbol-session-data.ts';
+import type { SessionService } from '../../src/service/session-service.ts';
+import type { SessionData } from '../../src/session/session-data.ts';
+import { createLoaders } from '../../src/store/loaders.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -60,84 +51,6 @@ export function readSpy(file = 'fixtures/spy/nt-spy-minute-2011.csv'): Map<IsoDa
   return byDate;
 }
 
-/** An in-memory store of base bars by symbol and date that counts its batched reads. */
-export class MemoryStore {
-  readonly bars = new Map<string, StoredBar[]>();
-  batches = 0;
-  keysRead = 0;
-
-  put(symbol: string, date: IsoDate, bars: readonly StoredBar[]): void {
-    this.bars.set(`${symbol}|${date}`, [...bars]);
-  }
-
-  read(keys: readonly StoredBarsKey[]): StoredBar[][] {
-    this.batches++;
-    this.keysRead += keys.length;
-    return keys.map((k) => this.bars.get(`${k.symbol}|${k.date}`) ?? []);
-  }
-
-  loaders(): HistoryLoaders {
-    return {
-      storedBars: new DataLoader<StoredBarsKey, readonly StoredBar[], string>(
-        async (keys) => this.read(keys),
-        {
-          cacheKeyFn: (k) => `${k.symbol}|${k.interval}|${k.date}`,
-        },
-      ),
-    };
-  }
-}
-
-/** A stand-in for SessionService over the tree and a MemoryStore. */
-export class TestService implements GraphqlService {
-  constructor(
-    readonly session: SessionData,
-    private readonly store: MemoryStore,
-  ) {}
-
-  async startSession(date: IsoDate, mode: ClockMode): Promise<void> {
-    this.session.start(date, mode);
-  }
-
-  async endSession(): Promise<void> {
-    this.session.end();
-  }
-
-  async advanceClock(to: Instant): Promise<void> {
-    this.session.advanceClock(to);
-  }
-
-  async loadSymbol(input: SymbolSettingsInput): Promise<SymbolSessionData> {
-    const { data, changed } = this.session.beginLoad(input);
-    if (!changed && data.loaded) return data;
-    const dates = tradingDatesBefore(data.date, data.settings.historicalDays);
-    const rows = this.store.read(
-      [...dates, data.date].map((date) => ({ symbol: data.symbol, interval: data.baseInterval, date })),
-    );
-    const history = new Map<IsoDate, StoredBar[]>();
-    dates.forEach((d, i) => {
-      history.set(d, rows[i] ?? []);
-    });
-    return this.session.completeLoad(data.symbol, history, rows[dates.length] ?? []) ?? data;
-  }
-
-  async removeSymbol(symbol: string): Promise<boolean> {
-    return this.session.removeSymbol(symbol);
-  }
-
-  ingestBars(bars: readonly BarInput[]): IngestResult {
-    return this.session.ingestBars(bars);
-  }
-
-  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult {
-    return this.session.ingestQuotes(quotes);
-  }
-
-  ingestTicks(ticks: readonly TickInput[]): IngestResult {
-    return this.session.ingestTicks(ticks);
-  }
-}
-
 /** One GraphQL response. */
 export interface GqlResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -145,43 +58,63 @@ export interface GqlResponse<T = Record<string, unknown>> {
 }
 
 export interface TestApi {
+  /** The app's yoga, or one with the test's limits over the same service. */
   readonly yoga: SessionYoga;
+  readonly app: App;
   readonly session: SessionData;
-  readonly service: TestService;
-  readonly store: MemoryStore;
+  readonly service: SessionService;
+  /** SELECT statements the store has run since the app was built. */
+  readonly selects: () => number;
   /** Runs one operation through yoga.fetch (admin token sent unless `token` is null or another string). */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     token?: string | null,
   ): Promise<GqlResponse<T>>;
+  /** Ends subscriptions, flushes writes, closes the database. */
+  dispose(): Promise<void>;
 }
 
 /**
- * Builds the API over a fresh tree. The store holds the SPY sample (January 2011) under "SPY"
- * unless `spy` is false, except the dates in `notStored` (to ingest those through the API).
+ * Builds the app on an in-memory database. The store holds the SPY sample (January 2011) under
+ * "SPY" unless `spy` is false, except the dates in `notStored` (to ingest those through the API).
  */
-export function createTestApi(
+export async function createTestApi(
   options: { spy?: boolean; notStored?: readonly IsoDate[]; limits?: Partial<Limits> } = {},
-): TestApi {
-  const session = new SessionData();
-  const store = new MemoryStore();
-  if (options.spy !== false) {
-    for (const [date, bars] of readSpy())
-      if (!options.notStored?.includes(date)) store.put('SPY', date, bars);
-  }
-  const service = new TestService(session, store);
-  const yoga = createYoga({
-    service,
-    createLoaders: () => store.loaders(),
+): Promise<TestApi> {
+  const app = await createApp({
     adminToken: ADMIN_TOKEN,
-    ...(options.limits ? { limits: options.limits } : {}),
+    dataDir: 'memory://',
+    demo: false,
+    logLevel: 'silent',
+    defaultMetrics: false,
   });
+  if (options.spy !== false) {
+    const rows = [...readSpy()].flatMap(([date, bars]) =>
+      options.notStored?.includes(date)
+        ? []
+        : bars.map((bar) => ({ ...bar, symbol: 'SPY', interval: '1m', sessionDate: date })),
+    );
+    await app.repository.upsertBars(rows);
+  }
+  let selects = 0;
+  app.database.onStatement((query) => {
+    if (/^\s*(with|select)\b/i.test(query)) selects++;
+  });
+  const yoga = options.limits
+    ? createYoga({
+        service: app.service,
+        adminToken: ADMIN_TOKEN,
+        createLoaders: () => createLoaders(app.repository),
+        limits: options.limits,
+      })
+    : app.yoga;
   return {
     yoga,
-    session,
-    service,
-    store,
+    app,
+    session: app.session,
+    service: app.service,
+    selects: () => selects,
     async gql(query, variables, token = ADMIN_TOKEN) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token !== null) headers['authorization'] = `Bearer ${token}`;
@@ -191,6 +124,10 @@ export function createTestApi(
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as never;
+    },
+    async dispose() {
+      if (yoga !== app.yoga) await yoga.dispose();
+      await app.dispose();
     },
   };
 }
