@@ -14,7 +14,7 @@ import { SessionData } from '../../src/session/session-data.ts';
 import { BarRepository } from '../../src/store/bar-repository.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
 import { testDrivers, useTestDatabase } from '../helpers/db.ts';
-import { ADMIN_TOKEN, readSpy } from '../helpers/graphql.ts';
+import { ADMIN_TOKEN, createTestApi, readSpy } from '../helpers/graphql.ts';
 
 const DATE = '2011-03-10';
 
@@ -119,6 +119,42 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
       await client.dispose();
       await http.close();
       service.dispose();
+    }
+  });
+});
+
+describe('replay control', () => {
+  it('pauses and resumes a replay; the clock stands still while paused', async () => {
+    const api = await createTestApi();
+    try {
+      await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
+      await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
+      const r = await api.gql<{
+        startSession: { clockMode: string; replay: { speed: number; paused: boolean } };
+      }>(
+        'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 600) { clockMode replay { speed paused } } }',
+      );
+      expect(r.data?.startSession).toEqual({ clockMode: 'REPLAY', replay: { speed: 600, paused: false } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const paused = await api.gql<{
+        pauseReplay: { time: string; replay: { paused: boolean; remaining: number } };
+      }>('mutation { pauseReplay { time replay { paused remaining } } }');
+      expect(paused.data?.pauseReplay.replay.paused).toBe(true);
+      const status = '{ session { replay { paused } } }';
+      expect((await api.gql(status)).data).toEqual({ session: { replay: { paused: true } } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const still = await api.gql<{ session: { time: string } }>('{ session { time } }');
+      expect(still.data?.session.time).toBe(paused.data?.pauseReplay.time);
+      const resumed = await api.gql<{ resumeReplay: { replay: { paused: boolean } } }>(
+        'mutation { resumeReplay { replay { paused } } }',
+      );
+      expect(resumed.data?.resumeReplay.replay.paused).toBe(false);
+      expect((await api.gql(status)).data).toEqual({ session: { replay: { paused: false } } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const moved = await api.gql<{ session: { time: string } }>('{ session { time } }');
+      expect(Date.parse(moved.data!.session.time)).toBeGreaterThan(Date.parse(paused.data!.pauseReplay.time));
+    } finally {
+      await api.dispose();
     }
   });
 });

@@ -2,6 +2,7 @@ import type { ReplayStatus } from '../../feed/replay.ts';
 import { requireAdmin } from '../auth.ts';
 import { builder, type Context } from '../builder.ts';
 import { userError } from '../errors.ts';
+import { UNCACHEABLE } from '../result-cache.ts';
 import { SessionRef } from './session.ts';
 
 /** Where a REPLAY session's driver stands. */
@@ -28,7 +29,11 @@ builder.objectField(SessionRef, 'replay', (t) =>
     type: ReplayStatusRef,
     nullable: true,
     description: 'The replay driver of a REPLAY session; null in other modes.',
-    resolve: (_s, _args, ctx) => ctx.service.replayStatus?.() ?? null,
+    resolve: (_s, _args, ctx) => {
+      // The driver's state (paused) is not part of the tree's change sequence: never cache it.
+      ctx.memo.set(UNCACHEABLE, true);
+      return ctx.service.replayStatus?.() ?? null;
+    },
   }),
 );
 
