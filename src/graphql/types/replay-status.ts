@@ -39,9 +39,9 @@ builder.objectField(SessionRef, 'replay', (t) =>
 
 function control(ctx: Context, action: 'pauseReplay' | 'resumeReplay'): void {
   requireAdmin(ctx);
-  const run = ctx.service[action];
-  if (!run || !run.call(ctx.service))
+  if (ctx.service[action]?.() !== true) {
     throw userError('NO_REPLAY', 'no replay is running: start a REPLAY session');
+  }
 }
 
 builder.mutationField('pauseReplay', (t) =>
