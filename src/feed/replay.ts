@@ -29,11 +29,13 @@ export const MAX_REPLAY_SPEED = 100_000;
  * Streams the bars stored for the session date through the same ingest path as live data, one
  * timestamp at a time, waiting (gap between timestamps) / speed between steps, so the REPLAY clock,
  * derived bars, quality and subscriptions behave as live. Symbols loaded while it runs join at the
- * current clock. When the last bar is played the session is ended.
+ * current clock. When the last bar is played the session is ended; a replay with nothing to play
+ * yet waits for a symbol to be loaded.
  */
 export class ReplayDriver {
   private queue: ReplayBar[] = [];
   private lastPersisted = 0;
+  private played = 0;
   private symbols: string[] = [];
   private position = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -75,6 +77,7 @@ export class ReplayDriver {
     this.queue = [...rest, ...fresh].sort((a, b) => a.ts - b.ts);
     this.position = 0;
     if (!this.symbols.includes(data.symbol)) this.symbols.push(data.symbol);
+    if (this.timer === null && this.queue.length > 0) this.schedule(0);
   }
 
   private schedule(delay: number): void {
@@ -92,6 +95,8 @@ export class ReplayDriver {
       return;
     }
     if (this.position >= this.queue.length) {
+      // Nothing was ever there to play: wait for a symbol to be loaded instead of ending at once.
+      if (this.played === 0) return;
       this.finished = true;
       this.service
         .endSession()
@@ -106,6 +111,7 @@ export class ReplayDriver {
       this.position++;
     }
     this.service.ingestBars(batch);
+    this.played += batch.length;
     const now = Date.now();
     if (now - this.lastPersisted >= 1000) {
       this.lastPersisted = now;

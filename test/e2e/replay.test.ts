@@ -13,6 +13,7 @@ import { SessionService } from '../../src/service/session-service.ts';
 import { SessionData } from '../../src/session/session-data.ts';
 import { BarRepository } from '../../src/store/bar-repository.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
+import { BarWriter } from '../../src/store/writer.ts';
 import { testDrivers, useTestDatabase } from '../helpers/db.ts';
 import { ADMIN_TOKEN, createTestApi, readSpy } from '../helpers/graphql.ts';
 
@@ -26,13 +27,7 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
     const repo = new BarRepository(database);
     await importSample(repo);
     const session = new SessionData();
-    const sink = {
-      enqueueBar() {},
-      enqueueQuote() {},
-      enqueueTick() {},
-      hasCapacity: () => true,
-      flush: async () => {},
-    };
+    const sink = new BarWriter(repo);
     const service = new SessionService(session, repo, sink);
     const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
     const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });
@@ -119,11 +114,38 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
       await client.dispose();
       await http.close();
       service.dispose();
+      await sink.close();
     }
   });
 });
 
 describe('replay control', () => {
+  it('waits for a symbol when started with nothing to play, then plays it', async () => {
+    const api = await createTestApi();
+    try {
+      await api.gql(
+        'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 6000) { date } }',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await api.gql('{ session { active replay { finished } } }')).data).toEqual({
+        session: { active: true, replay: { finished: false } },
+      });
+      await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
+      const deadline = Date.now() + 10_000;
+      let count = 0;
+      while (Date.now() < deadline && count < 3) {
+        const r = await api.gql<{ symbol: { interval: { barCount: number } } }>(
+          '{ symbol(symbol: "SPY") { interval(name: "1m") { barCount } } }',
+        );
+        count = r.data?.symbol.interval.barCount ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(count).toBeGreaterThanOrEqual(3);
+    } finally {
+      await api.dispose();
+    }
+  });
+
   it('pauses and resumes a replay; the clock stands still while paused', async () => {
     const api = await createTestApi();
     try {
