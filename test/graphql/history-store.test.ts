@@ -10,6 +10,7 @@ import { SessionService } from '../../src/service/session-service.ts';
 import { SessionData } from '../../src/session/session-data.ts';
 import { BarRepository } from '../../src/store/bar-repository.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
+import { BarWriter } from '../../src/store/writer.ts';
 import { testDrivers, useTestDatabase } from '../helpers/db.ts';
 import { ADMIN_TOKEN, readSpy } from '../helpers/graphql.ts';
 
@@ -21,13 +22,8 @@ describe.each(testDrivers())('historical reads on %s', (driver) => {
     const repo = new BarRepository(database);
     await importSample(repo);
     const session = new SessionData();
-    const service = new SessionService(session, repo, {
-      enqueueBar() {},
-      enqueueQuote() {},
-      enqueueTick() {},
-      hasCapacity: () => true,
-      flush: async () => {},
-    });
+    const writer = new BarWriter(repo);
+    const service = new SessionService(session, repo, writer);
     const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
     const gql = async (query: string) => {
       const response = await yoga.fetch('http://localhost/graphql', {
@@ -93,5 +89,8 @@ describe.each(testDrivers())('historical reads on %s', (driver) => {
     });
     // 2011-03-01…04 and 03-07 are outside memory: one batched statement for both fields.
     expect(statements.filter((s) => /select/i.test(s))).toHaveLength(1);
+    service.dispose();
+    await yoga.dispose();
+    await writer.close();
   });
 });
