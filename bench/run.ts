@@ -7,7 +7,8 @@ import { benchGraphql } from './graphql.ts';
 import { benchIngest } from './ingest.ts';
 import { benchPersist } from './persist.ts';
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const ingest = benchIngest();
 const persist = await benchPersist();

@@ -152,7 +152,7 @@ export class BarSeries {
   /** End instant of a slot (the window's end for the last, truncated, slot). */
   slotEnd(slot: number): Instant {
     const end = this.start + (slot + 1) * this.slotMs;
-    return end < this.end ? end : this.end;
+    return Math.min(end, this.end);
   }
 
   /** Whether a bar occupies the slot. */

@@ -451,7 +451,7 @@ export class SessionData implements SessionClock, ChangeSequence {
     const symbol = normaliseSymbol(raw);
     if (symbol === null) return 'INVALID_SYMBOL';
     const data = this.symbolMap.get(symbol);
-    if (!data || !data.loaded) return 'NOT_LOADED';
+    if (!data?.loaded) return 'NOT_LOADED';
     return data;
   }
 
