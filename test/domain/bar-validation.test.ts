@@ -172,14 +172,18 @@ describe('validateBarPlacement', () => {
         fc.constantFrom(SECOND, MINUTE),
         (offsetSeconds, baseMs) => {
           const ts = REGULAR.start + offsetSeconds * SECOND;
-          const inside = ts >= REGULAR.start && ts + baseMs <= REGULAR.end;
+          // The documented order: start outside the window, then off the grid, then end past it.
+          const startsInside = ts >= REGULAR.start && ts < REGULAR.end;
           const aligned = (ts - REGULAR.start) % baseMs === 0;
+          const endsInside = ts + baseMs <= REGULAR.end;
           const result = validateBarPlacement(ts, baseMs, REGULAR);
-          if (!inside) expect(result?.code).toBe('OUTSIDE_SESSION');
+          if (!startsInside) expect(result?.code).toBe('OUTSIDE_SESSION');
           else if (!aligned) expect(result?.code).toBe('MISALIGNED');
+          else if (!endsInside) expect(result?.code).toBe('OUTSIDE_SESSION');
           else expect(result).toBeNull();
         },
       ),
+      { examples: [[23_341, MINUTE], [23_340, MINUTE], [23_399, SECOND], [23_400, SECOND]] },
     );
   });
 });
