@@ -78,8 +78,8 @@ export class SessionService {
     this.liveTicker = setInterval(() => session.syncWallClock(), 1000);
     this.liveTicker.unref();
     this.unsubscribe.push(
-      session.events.on('bar', (change) => {
-        if (change.base) sink.enqueueBar(change.symbol, change.interval, change.date, change.bar);
+      session.events.on('baseBar', (change) => {
+        sink.enqueueBar(change.symbol, change.interval, change.date, change.bar);
       }),
       session.events.on('marketData', (change) => {
         if (change.type === 'quote') sink.enqueueQuote(change.symbol, change.date, change.quote);

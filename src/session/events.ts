@@ -34,7 +34,10 @@ export type MarketDataChange =
 
 /** The typed topics of the tree and their payloads. */
 export interface SessionTopics {
+  /** Every bar change, base and derived intervals. */
   bar: BarChange;
+  /** Base-interval bar changes only (what the store writer persists). */
+  baseBar: BarChange;
   session: SessionChange;
   marketData: MarketDataChange;
 }
@@ -48,6 +51,7 @@ type Listener<T> = (payload: T) => void;
 export class SessionEvents {
   private readonly listeners: { [K in keyof SessionTopics]: Set<Listener<SessionTopics[K]>> } = {
     bar: new Set(),
+    baseBar: new Set(),
     session: new Set(),
     marketData: new Set(),
   };

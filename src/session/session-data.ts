@@ -347,7 +347,7 @@ export class SessionData implements SessionClock, ChangeSequence {
     let accepted = 0;
     let latestEnd = Number.NEGATIVE_INFINITY;
     if (this.mode === 'LIVE') this.syncWallClock();
-    const emitting = this.events.has('bar');
+    const emitting = this.events.has('bar') || this.events.has('baseBar');
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
       const found = this.resolveTarget(input.symbol);
@@ -455,18 +455,28 @@ export class SessionData implements SessionClock, ChangeSequence {
     return data;
   }
 
+  /**
+   * The change sink of one symbol: builds each bar snapshot once, only for topics that have
+   * listeners (`bar`: every interval; `baseBar`: the base interval only, e.g. the store writer).
+   */
   private sinkFor(data: SymbolData, closing: boolean): IntervalChangeSink | null {
-    if (!this.events.has('bar')) return null;
+    const all = this.events.has('bar');
+    const baseOnly = this.events.has('baseBar');
+    if (!all && !baseOnly) return null;
     return (interval: SessionInterval, slot: number, kind: BarEventKind) => {
-      this.events.emit('bar', {
+      const base = !interval.derived;
+      if (!all && !base) return;
+      const change = {
         symbol: data.symbol,
         interval: interval.name,
-        base: !interval.derived,
+        base,
         kind,
         bar: interval.barOfSlot(slot),
         closed: closing,
         date: data.date,
-      });
+      };
+      if (all) this.events.emit('bar', change);
+      if (base && baseOnly) this.events.emit('baseBar', change);
     };
   }
 }
