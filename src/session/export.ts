@@ -1,5 +1,5 @@
 import { ServiceError } from '../domain/errors.ts';
-import type { Gap, Instant } from '../domain/types.ts';
+import type { Bar, Gap, Instant } from '../domain/types.ts';
 import type { BarSeries } from './bar-series.ts';
 import type { HistoricalInterval } from './historical-data.ts';
 import type { SessionData } from './session-data.ts';
@@ -174,20 +174,7 @@ function exportHistorical(data: SymbolSessionData): JsonObject {
 
 function historicalInterval(interval: HistoricalInterval, baseName: string): JsonObject {
   const rows: Json[] = [];
-  for (let p = 0; p < interval.size; p++) {
-    const bar = interval.at(p);
-    rows.push([
-      iso(bar.ts),
-      bar.open,
-      bar.high,
-      bar.low,
-      bar.close,
-      bar.volume,
-      bar.vwap,
-      bar.tradeCount,
-      bar.revision,
-    ]);
-  }
+  for (let p = 0; p < interval.size; p++) rows.push(rowOf(interval.at(p)));
   const section: JsonObject = {
     count: interval.size,
     quality: interval.quality(),
@@ -203,7 +190,11 @@ function historicalInterval(interval: HistoricalInterval, baseName: string): Jso
 }
 
 function barRow(series: BarSeries, slot: number): Json[] {
-  const bar = series.barAt(slot, false);
+  return rowOf(series.barAt(slot, false));
+}
+
+/** One bar as a row of {@link BAR_COLUMNS}. */
+function rowOf(bar: Bar): Json[] {
   return [
     iso(bar.ts),
     bar.open,
