@@ -46,9 +46,19 @@ type Listener<T> = (payload: T) => void;
 
 /**
  * A small synchronous typed emitter. `on` returns the function that removes the listener.
- * `has(topic)` lets the hot path skip building payloads nobody listens to.
+ * `has(topic)` lets the hot path skip building payloads nobody listens to. A listener that throws
+ * never interrupts the change being made nor the other listeners: its error is counted and handed
+ * to `onListenerError` (default: a process warning).
  */
 export class SessionEvents {
+  /** Errors thrown by listeners so far. */
+  listenerErrors = 0;
+
+  constructor(
+    private readonly onListenerError: (error: unknown, topic: keyof SessionTopics) => void = (error, topic) =>
+      process.emitWarning(`a "${topic}" listener of the session tree threw: ${String(error)}`),
+  ) {}
+
   private readonly listeners: { [K in keyof SessionTopics]: Set<Listener<SessionTopics[K]>> } = {
     bar: new Set(),
     baseBar: new Set(),
@@ -77,6 +87,13 @@ export class SessionEvents {
 
   /** Calls every listener of a topic, in registration order. */
   emit<K extends keyof SessionTopics>(topic: K, payload: SessionTopics[K]): void {
-    for (const listener of this.listeners[topic] as Set<Listener<SessionTopics[K]>>) listener(payload);
+    for (const listener of this.listeners[topic] as Set<Listener<SessionTopics[K]>>) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.listenerErrors++;
+        this.onListenerError(error, topic);
+      }
+    }
   }
 }

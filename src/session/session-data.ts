@@ -38,6 +38,8 @@ export interface SessionDataOptions {
   readonly buffers?: Partial<BufferBounds>;
   /** Wall clock for LIVE mode (default Date.now). */
   readonly now?: () => Instant;
+  /** Receives errors thrown by event listeners (default: a process warning). */
+  readonly onListenerError?: (error: unknown, topic: string) => void;
 }
 
 /** The settings a caller gives to load a symbol; missing fields take the contract defaults. */
@@ -61,7 +63,7 @@ export const MAX_HISTORICAL_DAYS = 260;
  */
 export class SessionData implements SessionClock, ChangeSequence {
   /** Typed events: bar changes, lifecycle, quotes and ticks. */
-  readonly events = new SessionEvents();
+  readonly events: SessionEvents;
   /** Random id of this process's change sequence; cursors of another epoch get a full export. */
   readonly epoch = Math.random().toString(36).slice(2, 10);
   private readonly symbolMap = new Map<string, SymbolSessionData>();
@@ -80,6 +82,7 @@ export class SessionData implements SessionClock, ChangeSequence {
   sessionSeq = 0;
 
   constructor(options: SessionDataOptions = {}) {
+    this.events = new SessionEvents(options.onListenerError);
     this.bounds = { quotes: options.buffers?.quotes ?? 10_000, ticks: options.buffers?.ticks ?? 10_000 };
     this.now = options.now ?? Date.now;
   }

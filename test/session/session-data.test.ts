@@ -1009,3 +1009,38 @@ describe('bar events', () => {
     ]);
   });
 });
+
+describe('event listeners', () => {
+  it('a throwing listener neither breaks ingest nor starves the other listeners', () => {
+    const errors: unknown[] = [];
+    const session = new SessionData({ onListenerError: (e) => errors.push(e) });
+    session.start('2011-01-03', 'MANUAL');
+    session.beginLoad({ symbol: 'SPY', derivedIntervals: ['5m'], historicalDays: 0 });
+    session.completeLoad('SPY', new Map(), []);
+    const seen: string[] = [];
+    session.events.on('bar', () => {
+      throw new Error('boom');
+    });
+    session.events.on('bar', (change) => seen.push(change.interval));
+    const ts = Date.UTC(2011, 0, 3, 14, 30);
+    const result = session.ingestBars([
+      { symbol: 'SPY', ts, open: 10, high: 11, low: 9, close: 10, volume: 1, vwap: null, tradeCount: null },
+      {
+        symbol: 'SPY',
+        ts: ts + 60_000,
+        open: 10,
+        high: 11,
+        low: 9,
+        close: 10,
+        volume: 1,
+        vwap: null,
+        tradeCount: null,
+      },
+    ]);
+    expect(result.accepted).toBe(2);
+    expect(seen).toEqual(['1m', '5m', '1m', '5m']);
+    expect(session.events.listenerErrors).toBe(4);
+    expect(errors).toHaveLength(4);
+    expect(session.symbol('SPY')!.interval('5m')!.latestBar()!.baseBars).toBe(2);
+  });
+});
