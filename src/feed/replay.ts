@@ -1,4 +1,4 @@
-import type { BarInput, IsoDate, StoredBar } from '../domain/types.ts';
+import type { IsoDate, StoredBar } from '../domain/types.ts';
 
 type ReplayBar = StoredBar & { readonly symbol: string };
 
@@ -70,8 +70,10 @@ export class ReplayDriver {
       { symbol: data.symbol, interval: data.baseInterval, date: session.date },
     ]);
     const clock = session.time ?? Number.NEGATIVE_INFINITY;
+    // Exactly the bars the load did not install (it takes those ending at or before the clock).
+    const baseMs = data.day.base.spec.ms;
     const fresh = rows
-      .filter((bar) => bar.ts >= clock && bar.ts >= data.window.start && bar.ts < data.window.end)
+      .filter((bar) => bar.ts + baseMs > clock && bar.ts >= data.window.start && bar.ts < data.window.end)
       .map((bar) => ({ ...bar, symbol: data.symbol }));
     const rest = this.queue.slice(this.position).filter((bar) => bar.symbol !== data.symbol);
     this.queue = [...rest, ...fresh].sort((a, b) => a.ts - b.ts);
@@ -105,12 +107,12 @@ export class ReplayDriver {
       return;
     }
     const ts = this.queue[this.position]!.ts;
-    const batch: BarInput[] = [];
+    const batch: ReplayBar[] = [];
     while (this.position < this.queue.length && this.queue[this.position]!.ts === ts) {
       batch.push(this.queue[this.position]!);
       this.position++;
     }
-    this.service.ingestBars(batch);
+    this.service.replayStoredBars(batch);
     this.played += batch.length;
     const now = Date.now();
     if (now - this.lastPersisted >= 1000) {

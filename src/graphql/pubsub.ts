@@ -170,6 +170,15 @@ function keyOf(payload: SessionTopics[keyof SessionTopics]): string | null {
 
 type Listener = (payload: SessionTopics[keyof SessionTopics]) => void;
 
+/** Calls one subscriber; a subscriber that throws never keeps the event from the others. */
+function deliver(listener: Listener, payload: SessionTopics[keyof SessionTopics]): void {
+  try {
+    listener(payload);
+  } catch (error) {
+    process.emitWarning(`a subscriber failed on an event: ${String(error)}`);
+  }
+}
+
 /**
  * One listener on `session.events` per topic, installed while the topic has subscribers, routing
  * each event to the subscribers of its symbol and to those of every symbol — so an event costs
@@ -221,15 +230,15 @@ class TopicRouter {
   }
 
   private dispatch(payload: SessionTopics[keyof SessionTopics]): void {
-    for (const listener of this.all) listener(payload);
+    for (const listener of this.all) deliver(listener, payload);
     const key = keyOf(payload);
     if (key === null) {
       // Session-wide events reach every subscriber of the topic.
-      for (const set of this.bySymbol.values()) for (const listener of set) listener(payload);
+      for (const set of this.bySymbol.values()) for (const listener of set) deliver(listener, payload);
       return;
     }
     const set = this.bySymbol.get(key);
-    if (set) for (const listener of set) listener(payload);
+    if (set) for (const listener of set) deliver(listener, payload);
   }
 }
 

@@ -1,3 +1,4 @@
+import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { tradingDatesBefore } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
 import type {
@@ -65,6 +66,10 @@ export class SessionService {
   private readonly unsubscribe: Array<() => void> = [];
   /** The running replay of a REPLAY session, if any. */
   replay: ReplayDriver | null = null;
+  /** While a replay is being restored: the instant it resumes at. */
+  private replayResumeAt: Instant | null = null;
+  /** Loads in flight, per symbol entry: a second identical load waits for the first. */
+  private readonly loading = new Map<SymbolSessionData, Promise<SymbolSessionData>>();
   /** Status of the last replay when it stopped (finished or replaced). */
   lastReplay: ReplayStatus | null = null;
   /** Moves a LIVE clock with the wall clock, so windows close even when no bar arrives. */
@@ -138,9 +143,16 @@ export class SessionService {
   ): Promise<void> {
     this.stopReplay();
     this.session.start(date, mode);
+    // A restored replay resumes where it was: the loads install the bars up to that instant, and the
+    // clock moves there once every symbol is in (its cap depends on their extended hours).
+    this.replayResumeAt = replayClock ?? null;
+    try {
+      const configs = await this.store.listSymbolConfigs();
+      for (const config of configs) await this.loadSymbol(config, false);
+    } finally {
+      this.replayResumeAt = null;
+    }
     if (replayClock !== undefined) this.session.setReplayClock(replayClock);
-    const configs = await this.store.listSymbolConfigs();
-    for (const config of configs) await this.loadSymbol(config, false);
     if (mode === 'REPLAY') {
       this.replay = new ReplayDriver(
         this,
@@ -178,6 +190,14 @@ export class SessionService {
   async loadSymbol(input: SymbolSettingsInput, persist = true): Promise<SymbolSessionData> {
     const { data, changed } = this.session.beginLoad(input);
     if (!changed && data.loaded) return data;
+    const inFlight = this.loading.get(data);
+    if (inFlight) return inFlight;
+    const load = this.readAndInstall(data, persist).finally(() => this.loading.delete(data));
+    this.loading.set(data, load);
+    return load;
+  }
+
+  private async readAndInstall(data: SymbolSessionData, persist: boolean): Promise<SymbolSessionData> {
     if (persist) await this.store.saveSymbolConfig(data.settings);
     await this.sink.flush();
     const date = data.date;
@@ -191,7 +211,7 @@ export class SessionService {
     });
     let today = rows[dates.length] ?? [];
     if (this.session.clockMode === 'REPLAY') {
-      const clock = this.session.time ?? Number.NEGATIVE_INFINITY;
+      const clock = this.replayResumeAt ?? this.session.time ?? Number.NEGATIVE_INFINITY;
       const baseMs = data.day.base.spec.ms;
       today = today.filter((bar) => bar.ts + baseMs <= clock);
     }
@@ -200,8 +220,9 @@ export class SessionService {
 
   /** Removes a symbol from memory and from the configuration; its stored bars stay. */
   async removeSymbol(symbol: string): Promise<boolean> {
-    const removed = this.session.removeSymbol(symbol);
-    const key = symbol.trim().toUpperCase();
+    const key = normaliseSymbol(symbol);
+    if (key === null) return false;
+    const removed = this.session.removeSymbol(key);
     await this.store.deleteSymbolConfig(key);
     return removed;
   }
@@ -213,6 +234,11 @@ export class SessionService {
    */
   ingestBars(bars: readonly BarInput[]): IngestResult {
     return this.refuseWhenFull(bars.length) ?? this.session.ingestBars(bars);
+  }
+
+  /** Plays bars read from the store (REPLAY): stored revisions kept, nothing written again. */
+  replayStoredBars(bars: readonly (BarInput & { readonly revision: number })[]): IngestResult {
+    return this.session.replayStoredBars(bars);
   }
 
   /** Ingests quotes (same backlog rule as bars). */

@@ -346,11 +346,28 @@ export class SessionData implements SessionClock, ChangeSequence {
    * bars for the same minute does not close that minute before all of them are in).
    */
   ingestBars(inputs: readonly BarInput[]): IngestResult {
+    return this.ingest(inputs, false);
+  }
+
+  /**
+   * Replays bars read from the store (the REPLAY driver): the same path as `ingestBars`, but each
+   * bar keeps its stored revision and is not announced on `baseBar` (it is already persisted).
+   */
+  replayStoredBars(inputs: readonly (BarInput & { readonly revision: number })[]): IngestResult {
+    return this.ingest(inputs, true);
+  }
+
+  private ingest(
+    inputs: readonly (BarInput & { readonly revision?: number })[],
+    stored: boolean,
+  ): IngestResult {
     const rejected: Rejection[] = [];
     let accepted = 0;
     let latestEnd = Number.NEGATIVE_INFINITY;
     if (this.mode === 'LIVE') this.syncWallClock();
     const emitting = this.events.has('bar') || this.events.has('baseBar');
+    let sinkData: SymbolData | null = null;
+    let sink: IntervalChangeSink | null = null;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
       const found = this.resolveTarget(input.symbol);
@@ -368,11 +385,16 @@ export class SessionData implements SessionClock, ChangeSequence {
           continue;
         }
       }
+      if (emitting && sinkData !== found) {
+        sinkData = found;
+        sink = this.sinkFor(found, false, !stored);
+      }
       found.day.apply(
         (input.ts - found.window.start) / baseMs,
         input,
         this,
-        emitting ? this.sinkFor(found, false) : null,
+        emitting ? sink : null,
+        stored ? (input.revision ?? -1) : -1,
       );
       accepted++;
       const end = input.ts + baseMs;
@@ -462,9 +484,9 @@ export class SessionData implements SessionClock, ChangeSequence {
    * The change sink of one symbol: builds each bar snapshot once, only for topics that have
    * listeners (`bar`: every interval; `baseBar`: the base interval only, e.g. the store writer).
    */
-  private sinkFor(data: SymbolData, closing: boolean): IntervalChangeSink | null {
+  private sinkFor(data: SymbolData, closing: boolean, persist = true): IntervalChangeSink | null {
     const all = this.events.has('bar');
-    const baseOnly = this.events.has('baseBar');
+    const baseOnly = persist && this.events.has('baseBar');
     if (!all && !baseOnly) return null;
     return (interval: SessionInterval, slot: number, kind: BarEventKind) => {
       const base = !interval.derived;

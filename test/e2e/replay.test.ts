@@ -120,6 +120,63 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
 });
 
 describe('replay control', () => {
+  it('replays stored bars with their revisions and does not write them again', async () => {
+    const api = await createTestApi();
+    try {
+      const opening = readSpy()
+        .get('2011-01-12')!
+        .find((b) => b.ts === Date.parse('2011-01-12T14:30:00Z'))!;
+      await api.app.repository.upsertBars([
+        {
+          ...opening,
+          low: opening.low - 0.01,
+          revision: 2,
+          symbol: 'SPY',
+          interval: '1m',
+          sessionDate: '2011-01-12',
+        },
+      ]);
+      const writtenBefore = api.app.writer.status().written.bars;
+      await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
+      await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
+      await api.gql(
+        'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 100000) { date } }',
+      );
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && api.session.active) await new Promise((r) => setTimeout(r, 50));
+      expect(api.session.active).toBe(false);
+      const r = await api.gql<{
+        symbol: { interval: { barCount: number; bars: { nodes: { revision: number }[] } } };
+      }>(
+        '{ symbol(symbol: "SPY") { interval(name: "1m") { barCount bars(first: 1) { nodes { revision } } } } }',
+      );
+      expect(r.data?.symbol.interval.barCount).toBe(390);
+      expect(r.data?.symbol.interval.bars.nodes[0]?.revision).toBe(2);
+      await api.app.writer.flush();
+      expect(api.app.writer.status().written.bars).toBe(writtenBefore);
+    } finally {
+      await api.dispose();
+    }
+  });
+
+  it('two identical loads at once share one read', async () => {
+    const api = await createTestApi();
+    try {
+      await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
+      const loads: string[] = [];
+      const off = api.session.events.on('session', (e) => {
+        if (e.kind === 'SYMBOL_LOADED') loads.push(e.symbol ?? '');
+      });
+      const input = { symbol: 'SPY', historicalDays: 2 };
+      const [a, b] = await Promise.all([api.service.loadSymbol(input), api.service.loadSymbol(input)]);
+      off();
+      expect(a).toBe(b);
+      expect(loads).toEqual(['SPY']);
+    } finally {
+      await api.dispose();
+    }
+  });
+
   it('waits for a symbol when started with nothing to play, then plays it', async () => {
     const api = await createTestApi();
     try {

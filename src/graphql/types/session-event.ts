@@ -22,7 +22,7 @@ export const SessionEventKindEnum = builder.enumType('SessionEventKind', {
     SYMBOL_LOADED: { description: 'A symbol finished loading and receives session data.' },
     SYMBOL_REMOVED: {
       description:
-        'A symbol and everything under it left memory (also when a new session or new settings replace it).',
+        'A symbol was removed (removeSymbol): it and everything under it left memory. A reload with new settings or a new session announces SYMBOL_LOADED / SESSION_STARTED instead.',
     },
   } as const,
 });
