@@ -39,6 +39,10 @@ export interface SessionBarsKey {
 export interface SessionStore {
   /** Stored bars of each key, ascending, in one statement. */
   readSessionBars(keys: readonly SessionBarsKey[]): Promise<StoredBar[][]>;
+  /** Stored quotes of a symbol with from ≤ ts < to, ascending. */
+  readQuotes(symbol: string, from: Instant, to: Instant): Promise<Quote[]>;
+  /** Stored ticks of a symbol with from ≤ ts < to, ascending. */
+  readTicks(symbol: string, from: Instant, to: Instant): Promise<Tick[]>;
   saveSymbolConfig(settings: SymbolSettings): Promise<void>;
   deleteSymbolConfig(symbol: string): Promise<void>;
   listSymbolConfigs(): Promise<SymbolSettings[]>;
@@ -184,7 +188,7 @@ export class SessionService {
 
   /**
    * Loads a symbol (mid-session allowed): creates its entry, reads its trailing historical days and
-   * today's stored bars in one statement, installs them and marks it loaded. The same settings
+   * today's stored bars in one statement (and today's quotes and ticks), installs them and marks it loaded. The same settings
    * again change nothing; new settings rebuild the entry from the store.
    */
   async loadSymbol(input: SymbolSettingsInput, persist = true): Promise<SymbolSessionData> {
@@ -203,7 +207,13 @@ export class SessionService {
     const date = data.date;
     const dates = tradingDatesBefore(date, data.settings.historicalDays);
     const keys = [...dates, date].map((d) => ({ symbol: data.symbol, interval: data.baseInterval, date: d }));
-    const rows = await this.store.readSessionBars(keys);
+    const until =
+      this.session.clockMode === 'REPLAY' ? (this.replayResumeAt ?? this.session.time ?? 0) : data.window.end;
+    const [rows, quotes, ticks] = await Promise.all([
+      this.store.readSessionBars(keys),
+      this.store.readQuotes(data.symbol, data.window.start, until),
+      this.store.readTicks(data.symbol, data.window.start, until),
+    ]);
     if (this.session.symbol(data.symbol) !== data) return this.session.symbol(data.symbol) ?? data;
     const history = new Map<IsoDate, StoredBar[]>();
     dates.forEach((d, i) => {
@@ -215,7 +225,7 @@ export class SessionService {
       const baseMs = data.day.base.spec.ms;
       today = today.filter((bar) => bar.ts + baseMs <= clock);
     }
-    return this.session.completeLoad(data.symbol, history, today) ?? data;
+    return this.session.completeLoad(data.symbol, history, today, { quotes, ticks }) ?? data;
   }
 
   /** Removes a symbol from memory and from the configuration; its stored bars stay. */

@@ -15,11 +15,13 @@ import type {
   IngestResult,
   Instant,
   IsoDate,
+  Quote,
   QuoteInput,
   Rejection,
   RejectionCode,
   SessionPhase,
   StoredBar,
+  Tick,
   TickInput,
 } from '../domain/types.ts';
 import type { ChangeSequence, IntervalChangeSink } from './day-bars.ts';
@@ -281,17 +283,27 @@ export class SessionData implements SessionClock, ChangeSequence {
   }
 
   /**
-   * Completes a load: installs the historical bars and today's stored bars (with their revisions),
+   * Completes a load: installs the historical bars, today's stored bars (with their revisions) and
+   * today's stored quotes and ticks (ascending),
    * closes the windows the clock has passed, marks the symbol loaded and emits SYMBOL_LOADED.
    */
   completeLoad(
     symbol: string,
     history: ReadonlyMap<IsoDate, readonly StoredBar[]>,
     today: readonly StoredBar[],
+    market: { readonly quotes: readonly Quote[]; readonly ticks: readonly Tick[] } = {
+      quotes: [],
+      ticks: [],
+    },
   ): SymbolData | undefined {
     const data = this.symbol(symbol);
     if (!data) return undefined;
     data.installHistory(history, this.next());
+    const inWindow = (item: { ts: Instant }) => item.ts >= data.window.start && item.ts < data.window.end;
+    for (const quote of market.quotes) if (inWindow(quote)) data.quotes.push(quote);
+    for (const tick of market.ticks) if (inWindow(tick)) data.ticks.push(tick);
+    if (data.quotes.total > 0) data.quotesSeq = this.next();
+    if (data.ticks.total > 0) data.ticksSeq = this.next();
     const day = data.day;
     const baseMs = day.base.spec.ms;
     for (const bar of [...today].sort((a, b) => a.ts - b.ts)) {

@@ -155,6 +155,27 @@ describe.each(testDrivers())('restart after SIGKILL on %s', (driver) => {
     await gql(first, 'mutation($b: [BarInput!]!) { ingestBars(bars: $b) { accepted } }', {
       b: [toInput(corrected)],
     });
+    const quotes = [0, 1, 2].map((i) => ({
+      symbol: 'SPY',
+      ts: new Date(Date.parse('2011-03-10T15:00:00Z') + i * 1_500).toISOString(),
+      bid: 130.5 + i / 100,
+      bidSize: 100 + i,
+      ask: 130.52 + i / 100,
+      askSize: 200 + i,
+    }));
+    const quoted = await gql<{ ingestQuotes: { accepted: number } }>(
+      first,
+      'mutation($q: [QuoteInput!]!) { ingestQuotes(quotes: $q) { accepted } }',
+      { q: quotes },
+    );
+    expect(quoted.ingestQuotes.accepted).toBe(3);
+    const ticks = [0, 1].map((i) => ({
+      symbol: 'SPY',
+      ts: new Date(Date.parse('2011-03-10T15:00:01Z') + i * 250).toISOString(),
+      price: 130.51 + i / 100,
+      size: 300 + i,
+    }));
+    await gql(first, 'mutation($t: [TickInput!]!) { ingestTicks(ticks: $t) { accepted } }', { t: ticks });
     await gql(first, 'mutation { advanceClock(to: "2011-03-10T18:30:00Z") { time } }');
     await waitDurable(first);
     const before = await exportData(first);
@@ -164,6 +185,15 @@ describe.each(testDrivers())('restart after SIGKILL on %s', (driver) => {
     cleanups.push(() => kill(second));
     const after = await exportData(second);
     expect(after).toEqual(before);
+    const spyBefore = (before as { symbols: { SPY: { quotes: unknown; ticks: unknown } } }).symbols.SPY;
+    expect(spyBefore.quotes).toEqual({
+      count: 3,
+      latest: { ts: quotes[2]!.ts, bid: quotes[2]!.bid, bid_size: 102, ask: quotes[2]!.ask, ask_size: 202 },
+    });
+    expect(spyBefore.ticks).toMatchObject({
+      count: 2,
+      latest: { ts: ticks[1]!.ts, price: ticks[1]!.price, size: 301 },
+    });
     const check = await gql<{
       symbol: { interval: { gapCount: number; barCount: number; bars: { nodes: { revision: number }[] } } };
     }>(
