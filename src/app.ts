@@ -100,6 +100,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     dispose() {
       disposed ??= (async () => {
         stopLoop?.();
+        await service
+          .flushState()
+          .catch((error: unknown) => logger.warn({ err: error }, 'session state not saved'));
         service.dispose();
         await yoga.dispose();
         await writer.close();

@@ -70,6 +70,7 @@ export class SessionService {
   private readonly unsubscribe: Array<() => void> = [];
   /** The running replay of a REPLAY session, if any. */
   replay: ReplayDriver | null = null;
+  private persistTimer: NodeJS.Timeout | null = null;
   /** While a replay is being restored: the instant it resumes at. */
   private replayResumeAt: Instant | null = null;
   /** Loads in flight, per symbol entry: a second identical load waits for the first. */
@@ -243,7 +244,24 @@ export class SessionService {
    * STORE_UNAVAILABLE, so nothing is acknowledged that could not be persisted.
    */
   ingestBars(bars: readonly BarInput[]): IngestResult {
-    return this.refuseWhenFull(bars.length) ?? this.session.ingestBars(bars);
+    const before = this.session.time;
+    const result = this.refuseWhenFull(bars.length) ?? this.session.ingestBars(bars);
+    if (this.session.time !== before && this.session.clockMode === 'MANUAL') this.persistSoon();
+    return result;
+  }
+
+  /**
+   * Persists the session state within a second (once per second at most): a MANUAL clock moved by
+   * ingested bars survives a restart even if the symbols that moved it are removed later.
+   */
+  private persistSoon(): void {
+    if (this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      // A failed write is retried by the next one; the tree is unaffected.
+      this.persistState().catch(() => undefined);
+    }, 1000);
+    this.persistTimer.unref();
   }
 
   /** Plays bars read from the store (REPLAY): stored revisions kept, nothing written again. */
@@ -307,9 +325,18 @@ export class SessionService {
     });
   }
 
+  /** Writes a pending state change now (clean shutdown). */
+  async flushState(): Promise<void> {
+    if (!this.persistTimer) return;
+    clearTimeout(this.persistTimer);
+    this.persistTimer = null;
+    await this.persistState();
+  }
+
   /** Stops feeding the writer. */
   dispose(): void {
     clearInterval(this.liveTicker);
+    if (this.persistTimer) clearTimeout(this.persistTimer);
     this.stopReplay();
     for (const off of this.unsubscribe.splice(0)) off();
   }

@@ -76,6 +76,8 @@ export class BarSeries {
   fo = 0;
   io = 0;
   oo = 0;
+  /** The highest change sequence of any slot (0 before the first write): lets a delta skip the series. */
+  latestSeq = 0;
   /** Change sequences are stored relative to this (set by the first write). */
   private seqOrigin = -1;
   /** How many slots (possible bars) the window holds; also the length of every column. */
@@ -170,6 +172,7 @@ export class BarSeries {
   /** Records the change sequence of a slot's last change. */
   setSeq(slot: number, seq: number): void {
     if (this.seqOrigin < 0) this.seqOrigin = seq - 1;
+    if (seq > this.latestSeq) this.latestSeq = seq;
     const relative = seq - this.seqOrigin;
     if (!(relative > 0 && relative <= MAX_RELATIVE_SEQ)) {
       throw new RangeError(`change sequence ${seq} out of range for this series (origin ${this.seqOrigin})`);

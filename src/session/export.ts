@@ -142,9 +142,11 @@ function exportInterval(interval: SessionInterval, cursor: number): JsonObject |
   const series = interval.series;
   const rows: Json[] = [];
   let statsChanged = cursor === 0 || interval.statsSeq > cursor;
-  for (let p = 0; p < series.size; p++) {
-    const slot = series.slotAt(p);
-    if (series.seqOf(slot) > cursor) rows.push(barRow(series, slot));
+  if (series.latestSeq > cursor) {
+    for (let p = 0; p < series.size; p++) {
+      const slot = series.slotAt(p);
+      if (series.seqOf(slot) > cursor) rows.push(barRow(series, slot));
+    }
   }
   if (rows.length > 0) statsChanged = true;
   if (!statsChanged) return null;

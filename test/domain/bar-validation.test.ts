@@ -183,7 +183,14 @@ describe('validateBarPlacement', () => {
           else expect(result).toBeNull();
         },
       ),
-      { examples: [[23_341, MINUTE], [23_340, MINUTE], [23_399, SECOND], [23_400, SECOND]] },
+      {
+        examples: [
+          [23_341, MINUTE],
+          [23_340, MINUTE],
+          [23_399, SECOND],
+          [23_400, SECOND],
+        ],
+      },
     );
   });
 });
