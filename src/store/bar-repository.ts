@@ -10,7 +10,6 @@
 import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { bars, quotes, sessionState, symbolConfig, ticks } from '../../drizzle/schema.ts';
 import type {
-  Bar,
   ClockMode,
   Instant,
   IsoDate,
@@ -37,12 +36,6 @@ export interface SessionBarsKey {
   readonly symbol: string;
   readonly interval: string;
   readonly date: IsoDate;
-}
-
-/** A session date's window to aggregate into one daily bar: base bars with `from ≤ ts < to`. */
-export interface DailyBarKey extends SessionBarsKey {
-  readonly from: Instant;
-  readonly to: Instant;
 }
 
 /** Outcome of {@link BarRepository.upsertBars}. */
@@ -225,89 +218,6 @@ export class BarRepository {
       for (let t = 1; t < targets.length; t++) out[targets[t]!] = [...group];
     });
     return out;
-  }
-
-  /**
-   * One bar per key aggregated from the base bars with `from ≤ ts < to` of that date (e.g. the regular
-   * session for daily bars), in ONE statement; aligned with `keys`, null when there is no bar.
-   * open = first open, high = max, low = min, close = last close, volume = sum, trade count = sum (null
-   * if any is null), vwap = volume-weighted mean of the vwaps (null if any is null or volume is 0);
-   * `revision` is the highest base revision, `baseBars` the number of base bars.
-   */
-  async readDailyBars(keys: readonly DailyBarKey[]): Promise<(Bar | null)[]> {
-    const out = keys.map((): Bar | null => null);
-    if (keys.length === 0) return out;
-    const query = sql`select k.i::int4 as i,
-        (array_agg(b.open order by b.ts))[1] as open, max(b.high) as high, min(b.low) as low,
-        (array_agg(b.close order by b.ts desc))[1] as close, sum(b.volume) as volume,
-        case when count(b.vwap) = count(*) and sum(b.volume) > 0
-          then sum(b.vwap * b.volume) / sum(b.volume) end as vwap,
-        case when count(b.trade_count) = count(*) then sum(b.trade_count)::float8 end as trade_count,
-        max(b.revision) as revision, count(*)::int4 as base_bars
-      from unnest(
-        ${textArrayLiteral(keys.map((k) => k.symbol))}::text[],
-        ${textArrayLiteral(keys.map((k) => k.interval))}::text[],
-        ${textArrayLiteral(keys.map((k) => k.date))}::date[],
-        ${numberArrayLiteral(keys.map((k) => k.from))}::int8[],
-        ${numberArrayLiteral(keys.map((k) => k.to))}::int8[]) with ordinality as k(symbol, interval, d, f, t, i)
-      join ${bars} b on b.symbol = k.symbol and b.interval = k.interval and b.session_date = k.d
-        and b.ts >= k.f and b.ts < k.t
-      group by k.i`;
-    const rows = await rowsOf<{
-      i: number;
-      open: number;
-      high: number;
-      low: number;
-      close: number;
-      volume: number;
-      vwap: number | null;
-      trade_count: number | null;
-      revision: number;
-      base_bars: number;
-    }>(this.#db, query);
-    for (const row of rows) {
-      const position = Number(row.i) - 1;
-      const key = keys[position]!;
-      out[position] = {
-        ts: key.from,
-        endTs: key.to,
-        open: Number(row.open),
-        high: Number(row.high),
-        low: Number(row.low),
-        close: Number(row.close),
-        volume: Number(row.volume),
-        vwap: row.vwap === null ? null : Number(row.vwap),
-        tradeCount: row.trade_count === null ? null : Number(row.trade_count),
-        revision: Number(row.revision),
-        complete: true,
-        baseBars: Number(row.base_bars),
-      };
-    }
-    return out;
-  }
-
-  /** For each key, whether at least one bar is stored for it; ONE statement, aligned with `keys`. */
-  async hasBars(keys: readonly SessionBarsKey[]): Promise<boolean[]> {
-    if (keys.length === 0) return [];
-    const index = indexKeys(keys);
-    const query = sql`select k.symbol, k.interval, k.d::text as d
-      from unnest(${keyArrays(index.unique)}) as k(symbol, interval, d)
-      where exists (select 1 from ${bars} b
-        where b.symbol = k.symbol and b.interval = k.interval and b.session_date = k.d)`;
-    const rows = await rowsOf<{ symbol: string; interval: string; d: string }>(this.#db, query);
-    const out = keys.map(() => false);
-    for (const row of rows) {
-      for (const position of index.positions.get(keyOf(row.symbol, row.interval, row.d)) ?? []) {
-        out[position] = true;
-      }
-    }
-    return out;
-  }
-
-  /** The subset of `dates` holding at least one bar of the symbol and interval, ascending. */
-  async storedDates(symbol: string, interval: string, dates: readonly IsoDate[]): Promise<IsoDate[]> {
-    const found = await this.hasBars(dates.map((date) => ({ symbol, interval, date })));
-    return [...new Set(dates.filter((_, i) => found[i]))].sort();
   }
 
   /** Appends quotes; a quote of the same symbol and millisecond replaces the stored one. */

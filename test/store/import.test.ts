@@ -145,7 +145,10 @@ describe.each(testDrivers())('import on %s', (driver) => {
     const saturdayUtc = friday.filter((b) => new Date(b.ts).getUTCDay() === 6);
     expect(saturdayUtc).toHaveLength(24);
     expect(saturdayUtc.at(-1)!.ts).toBe(Date.parse('2011-01-08T00:59:00Z')); // 19:59 New York
-    expect(await repo.storedDates('SPY', '1m', ['2011-01-08', '2011-01-09'])).toEqual([]);
+    const weekend = await repo.readSessionBars(
+      ['2011-01-08', '2011-01-09'].map((date) => ({ symbol: 'SPY', interval: '1m', date })),
+    );
+    expect(weekend).toEqual([[], []]);
 
     // Second run: nothing stored, nothing rewritten.
     const again = await importBarFile(repo, JAN, { format: 'pyalgotrade', symbol: 'SPY' });

@@ -186,46 +186,6 @@ describe.each(testDrivers())('store on %s', (driver) => {
     expect(await repo.readSessionBars([])).toEqual([]);
   });
 
-  it('aggregates daily bars and tells which dates hold bars, one statement each', async () => {
-    const repo = repoOf();
-    await repo.upsertBars([
-      record('SPY', DATES[0], bar(OPEN_0304, 10, { high: 12, low: 9, close: 11, volume: 100, vwap: 10 })),
-      record(
-        'SPY',
-        DATES[0],
-        bar(OPEN_0304 + MIN, 11, { high: 15, low: 8, close: 14, volume: 300, vwap: 14 }),
-      ),
-      record('SPY', DATES[0], bar(OPEN_0304 - 10 * MIN, 50, { high: 99, low: 1, volume: 5 })), // pre-market
-      record('SPY', DATES[2], bar(OPEN_0304 + 2 * DAY, 20, { vwap: null, tradeCount: null })),
-    ]);
-    const window = (d: number) => ({ from: OPEN_0304 + d * DAY, to: OPEN_0304 + d * DAY + 390 * MIN });
-    const before = ctx().database.statements;
-    const daily = await repo.readDailyBars([
-      { symbol: 'SPY', interval: '1m', date: DATES[0], ...window(0) },
-      { symbol: 'SPY', interval: '1m', date: DATES[1], ...window(1) },
-      { symbol: 'SPY', interval: '1m', date: DATES[2], ...window(2) },
-    ]);
-    expect(ctx().database.statements - before).toBe(1);
-    expect(daily[0]).toEqual({
-      ts: OPEN_0304,
-      endTs: OPEN_0304 + 390 * MIN,
-      open: 10,
-      high: 15,
-      low: 8,
-      close: 14,
-      volume: 400,
-      vwap: 13,
-      tradeCount: 20,
-      revision: 0,
-      complete: true,
-      baseBars: 2,
-    });
-    expect(daily[1]).toBeNull();
-    expect(daily[2]).toMatchObject({ open: 20, vwap: null, tradeCount: null, baseBars: 1 });
-    expect(await repo.storedDates('SPY', '1m', [...DATES].reverse())).toEqual([DATES[0], DATES[2]]);
-    expect(await repo.storedDates('QQQ', '1m', [...DATES])).toEqual([]);
-  });
-
   it('batches every load of a tick into one statement through the loaders', async () => {
     const repo = repoOf();
     const symbols = ['AAPL', 'TSLA', 'RIVN'];
@@ -243,17 +203,13 @@ describe.each(testDrivers())('store on %s', (driver) => {
     expect(results[7]).toEqual(
       sessionRecords('TSLA', 2, 3, 100).map(({ symbol, interval, sessionDate, ...b }) => b),
     );
-    // Cached for the rest of the request; another kind of loader is its own batch.
-    await loaders.sessionBars.load({ symbol: 'AAPL', interval: '1m', date: DATES[0] });
-    const flags = await Promise.all(
-      DATES.map((date) => loaders.hasBars.load({ symbol: 'AAPL', interval: '1m', date })),
-    );
-    expect(flags).toEqual([true, true, true, true, true]);
-    expect(ctx().database.statements - before).toBe(2);
+    // Cached for the rest of the request.
+    await loaders.storedBars.load({ symbol: 'AAPL', interval: '1m', date: DATES[0] });
+    expect(ctx().database.statements - before).toBe(1);
     // A new request gets fresh loaders.
     const fresh = createLoaders(repo);
     await fresh.storedBars.load({ symbol: 'AAPL', interval: '1m', date: DATES[0] });
-    expect(ctx().database.statements - before).toBe(3);
+    expect(ctx().database.statements - before).toBe(2);
   });
 
   it('runs work in one transaction: all or nothing', async () => {
