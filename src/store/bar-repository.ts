@@ -19,6 +19,7 @@ import type {
   Tick,
   TickInput,
 } from '../domain/types.ts';
+import type { SymbolSettings } from '../session/symbol-session-data.ts';
 import type { Database, StoreDb } from './database.ts';
 import { numberArrayLiteral, textArrayLiteral } from './pg-array.ts';
 
@@ -54,15 +55,8 @@ export interface UpsertOptions {
   readonly distinct?: boolean;
 }
 
-/** A symbol's persisted settings. */
-export interface SymbolConfigRecord {
-  readonly symbol: string;
-  readonly baseInterval: string;
-  readonly derivedIntervals: readonly string[];
-  readonly historicalDays: number;
-  readonly extendedHours: boolean;
-  readonly indicators: readonly string[];
-}
+/** A symbol's persisted settings: the tree's own settings type. */
+export type SymbolConfigRecord = SymbolSettings;
 
 /** The persisted session state (one per database). */
 export interface SessionStateRecord {
