@@ -421,7 +421,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
       appendQuotes: (rows) => repo.appendQuotes(rows),
       appendTicks: (rows) => repo.appendTicks(rows),
     };
-    const writer = new BarWriter(sink, { maxDelayMs: 0, writeTimeoutMs: 1_000, retryInitialMs: 10 });
+    const writer = new BarWriter(sink, { maxDelayMs: 0, writeTimeoutMs: 1_000, retryInitialMs: 1_000 });
     writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
     await waitFor(() => writer.status().failedAttempts === 1);
     expect(writer.status().lastError).toBe('write did not finish within 1000 ms');
