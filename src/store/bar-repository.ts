@@ -181,7 +181,8 @@ export class BarRepository {
       .from(bars)
       .where(and(eq(bars.symbol, symbol), eq(bars.interval, interval), gte(bars.ts, from), lt(bars.ts, to)))
       .orderBy(asc(bars.ts));
-    return rows.map(toStoredBar);
+    // The selection is exactly a StoredBar's fields.
+    return rows;
   }
 
   /**
@@ -345,30 +346,6 @@ const barColumns = {
   tradeCount: bars.tradeCount,
   revision: bars.revision,
 };
-
-function toStoredBar(r: {
-  ts: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  vwap: number | null;
-  tradeCount: number | null;
-  revision: number;
-}): StoredBar {
-  return {
-    ts: r.ts,
-    open: r.open,
-    high: r.high,
-    low: r.low,
-    close: r.close,
-    volume: r.volume,
-    vwap: r.vwap,
-    tradeCount: r.tradeCount,
-    revision: r.revision,
-  };
-}
 
 /** A bar as a raw statement returns it (`ts` selected as float8). */
 interface BarRow {

@@ -2,7 +2,7 @@ import { instantArg } from '../args.ts';
 import { builder } from '../builder.ts';
 import { type HistoricalIntervalParent, historicalSequence } from '../history.ts';
 import { pageBars } from '../paging.ts';
-import { BarConnectionRef } from './bar-connection.ts';
+import { BarConnectionRef, barsArgs } from './bar-connection.ts';
 import { GapRef } from './gap.ts';
 
 /** One interval over a symbol's historical dates. */
@@ -36,14 +36,7 @@ HistoricalIntervalRef.implement({
       type: BarConnectionRef,
       description:
         'Bars of any stored date; dates outside the in-memory window are read from PostgreSQL. Without from and to: the in-memory window. With a bound: every trading date of [from, to) except the session date (an open bound stops at the in-memory window), at most 260 dates outside memory (RANGE_TOO_LARGE). Paging as Interval.bars.',
-      args: {
-        from: t.arg({ type: 'DateTime', description: 'Only bars with ts ≥ from.' }),
-        to: t.arg({ type: 'DateTime', description: 'Only bars with ts < to.' }),
-        first: t.arg.int({ description: 'The first n bars after `after` (≤ 10,000).' }),
-        after: t.arg.string({ description: 'Cursor: only bars after this one.' }),
-        last: t.arg.int({ description: 'The last n bars before `before` (≤ 10,000).' }),
-        before: t.arg.string({ description: 'Cursor: only bars before this one.' }),
-      },
+      args: barsArgs,
       resolve: async (parent, args, ctx) => {
         const from = instantArg('from', args.from);
         const to = instantArg('to', args.to);

@@ -3,7 +3,7 @@ import { instantArg } from '../args.ts';
 import { builder } from '../builder.ts';
 import { pageBars } from '../paging.ts';
 import { BarRef } from './bar.ts';
-import { BARS_DESCRIPTION, BarConnectionRef } from './bar-connection.ts';
+import { BARS_DESCRIPTION, BarConnectionRef, barsArgs } from './bar-connection.ts';
 import { GapRef } from './gap.ts';
 
 /** One interval of a symbol's current session. */
@@ -49,14 +49,7 @@ IntervalRef.implement({
     bars: t.field({
       type: BarConnectionRef,
       description: BARS_DESCRIPTION,
-      args: {
-        from: t.arg({ type: 'DateTime', description: 'Only bars with ts ≥ from.' }),
-        to: t.arg({ type: 'DateTime', description: 'Only bars with ts < to.' }),
-        first: t.arg.int({ description: 'The first n bars after `after` (≤ 10,000).' }),
-        after: t.arg.string({ description: 'Cursor: only bars after this one.' }),
-        last: t.arg.int({ description: 'The last n bars before `before` (≤ 10,000).' }),
-        before: t.arg.string({ description: 'Cursor: only bars before this one.' }),
-      },
+      args: barsArgs,
       resolve: (interval, args, ctx) =>
         pageBars(
           interval,
