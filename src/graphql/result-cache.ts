@@ -12,10 +12,15 @@
  * the store can change without the tree knowing), results whose execution saw the sequence move,
  * and answers above 4 MB. The cache holds at most `maxEntries` answers and `maxBytes` in total,
  * least recently used first out.
+ *
+ * An answer is kept as UTF-8 bytes, encoded once: a JSON response (`application/json` or
+ * `application/graphql-response+json`, negotiated by yoga as for any answer) is then one write of
+ * those bytes, where a string body would be encoded again for every client. SSE and multipart
+ * answers of a cached result still go through yoga's own processors.
  */
 import type { DocumentNode, ExecutionResult } from 'graphql/index.js';
 import { getOperationAST } from 'graphql/index.js';
-import type { Plugin } from 'graphql-yoga';
+import { type Plugin, processRegularResult } from 'graphql-yoga';
 import type { SessionData } from '../session/session-data.ts';
 import type { Context } from './builder.ts';
 
@@ -26,6 +31,29 @@ interface Entry {
   readonly seq: number;
   readonly result: ExecutionResult;
   readonly bytes: number;
+}
+
+/** The JSON media types of yoga's regular result processor, most specific first. */
+const JSON_MEDIA_TYPES = ['application/graphql-response+json', 'application/json'] as const;
+
+/**
+ * The JSON media type yoga's regular processor answers with for this `Accept` header: the first
+ * listed range that matches one of the two, and `application/json` when a range matches both
+ * (as in `processRegularResult`'s negotiation: `*\/*` and `application/*` get `application/json`).
+ */
+export function acceptedJsonType(accept: string | null): (typeof JSON_MEDIA_TYPES)[number] | null {
+  for (const range of (accept ?? '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
+    const [type, ...params] = range.split(';');
+    const charset = params.find((param) => param.includes('charset='));
+    if (!type || (charset !== undefined && charset !== 'charset=utf-8')) continue;
+    const [main, sub] = type.split('/');
+    const matches = JSON_MEDIA_TYPES.filter((media) => {
+      const [mediaMain, mediaSub] = media.split('/');
+      return (main === '*' || main === mediaMain) && (sub === '*' || sub === mediaSub);
+    });
+    if (matches.length > 0) return matches.at(-1)!;
+  }
+  return null;
 }
 
 type Stringified = ExecutionResult & { stringify?: (result: unknown) => string };
@@ -45,6 +73,8 @@ export function resultCachePlugin(session: SessionData, options: ResultCacheOpti
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   const entries = new Map<string, Entry>();
+  const encoded = new WeakMap<ExecutionResult, Uint8Array<ArrayBuffer>>();
+  const encoder = new TextEncoder();
   let bytes = 0;
 
   const evict = (key: string) => {
@@ -80,16 +110,35 @@ export function resultCachePlugin(session: SessionData, options: ResultCacheOpti
           if (done.errors?.length || session.seq !== seq || context.memo.has(UNCACHEABLE)) return;
           const body = (done.stringify ?? JSON.stringify)(done);
           if (body.length > maxEntryBytes) return;
+          const buffer = encoder.encode(body);
           const cached: Stringified = { ...done, stringify: () => body };
+          encoded.set(cached, buffer);
           setResult(cached);
-          entries.set(key, { seq, result: cached, bytes: body.length });
-          bytes += body.length;
+          entries.set(key, { seq, result: cached, bytes: buffer.byteLength });
+          bytes += buffer.byteLength;
           for (const oldest of entries.keys()) {
             if (entries.size <= maxEntries && bytes <= maxBytes) break;
             evict(oldest);
           }
         },
       };
+    },
+    onResultProcess({ request, result, resultProcessor, setResultProcessor }) {
+      if (resultProcessor !== processRegularResult || Array.isArray(result)) return;
+      const buffer = encoded.get(result as ExecutionResult);
+      const mediaType = buffer && acceptedJsonType(request.headers.get('accept'));
+      if (!buffer || !mediaType) return;
+      setResultProcessor(
+        (_result, fetchAPI) =>
+          new fetchAPI.Response(buffer, {
+            status: 200,
+            headers: {
+              'Content-Type': `${mediaType}; charset=utf-8`,
+              'Content-Length': String(buffer.byteLength),
+            },
+          }),
+        mediaType,
+      );
     },
   };
 }

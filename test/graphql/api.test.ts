@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
-import { barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
+import { createYoga } from '../../src/graphql/yoga.ts';
+import { ADMIN_TOKEN, barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
 
 const DATE = '2011-01-06';
 const spy = readSpy();
@@ -548,6 +549,52 @@ describe('result cache', () => {
     expect(await api.gql(q)).toEqual(first);
     expect(spy.mock.calls.length).toBe(calls + 1);
     spy.mockRestore();
+  });
+
+  it('serves a cached answer as the same bytes, with the media type yoga negotiates without the cache', async () => {
+    const uncached = createYoga({ service: api.service, adminToken: ADMIN_TOKEN, resultCache: false });
+    const body = JSON.stringify({
+      query: `{ session { date symbols { symbol intervals { name quality } } } }`,
+    });
+    const post = (accept?: string, yoga = api.yoga) =>
+      yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(accept ? { accept } : {}) },
+        body,
+      });
+    const cases: [string | undefined, string][] = [
+      [undefined, 'application/json'],
+      ['*/*', 'application/json'],
+      ['application/graphql-response+json', 'application/graphql-response+json'],
+      ['application/graphql-response+json, application/json;q=0.9', 'application/graphql-response+json'],
+      ['application/json, application/graphql-response+json', 'application/json'],
+      ['text/plain;charset=latin1, application/*', 'application/json'],
+    ];
+    const miss = await post();
+    const text = await miss.text();
+    expect(JSON.parse(text).data.session.date).toBe('2011-01-06');
+    for (const [accept, type] of cases) {
+      const hit = await post(accept);
+      const reference = await post(accept, uncached);
+      expect(await reference.text()).toBe(text);
+      expect([accept, reference.status, reference.headers.get('content-type')]).toEqual([
+        accept,
+        200,
+        `${type}; charset=utf-8`,
+      ]);
+      expect([accept, hit.status, hit.headers.get('content-type')]).toEqual([
+        accept,
+        200,
+        `${type}; charset=utf-8`,
+      ]);
+      expect(hit.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+      expect(await hit.text()).toBe(text);
+    }
+    const sse = await post('text/event-stream');
+    expect(sse.headers.get('content-type')).toContain('text/event-stream');
+    expect(await sse.text()).toContain(text);
+    expect((await post('text/html')).status).toBe(406);
+    await uncached.dispose();
   });
 
   it('never caches reads from the store or errors', async () => {
