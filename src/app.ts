@@ -6,6 +6,7 @@
  */
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config.ts';
+import type { Instant } from './domain/types.ts';
 import { loopDemo, startDemo } from './feed/demo.ts';
 import { formatImportSummary } from './feed/import.ts';
 import { createYoga, type SessionYoga } from './graphql/yoga.ts';
@@ -24,6 +25,8 @@ export type AppOptions = Partial<AppConfig> & {
   readonly logger?: Logger;
   /** Serve Prometheus default process metrics (default true). */
   readonly defaultMetrics?: boolean;
+  /** The wall clock of LIVE sessions (default Date.now). */
+  readonly now?: () => Instant;
 };
 
 /** A built application. */
@@ -55,7 +58,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBacklog: options.writeBacklog ?? 1_000_000,
     log: logger.child({ component: 'writer' }),
   });
-  const session = new SessionData();
+  const session = new SessionData(options.now ? { now: options.now } : {});
   const service = new SessionService(session, repository, writer);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const yoga = createYoga({

@@ -234,11 +234,12 @@ export class DayBars {
   }
 
   /**
-   * Closes every window whose end ≤ `time` in every interval; `onClosed` receives each derived
-   * window that turned complete with a bar in it. Returns whether quality or gaps changed.
+   * Closes every window whose end ≤ `time` in every interval; `onClosed` receives each window
+   * (base and derived) that turned complete with a bar in it. Returns whether quality or gaps
+   * changed.
    */
   closeUpTo(time: Instant, seqs: ChangeSequence, onClosed: IntervalChangeSink | null): boolean {
-    let changed = this.closeInterval(this.base, time, seqs, null);
+    let changed = this.closeInterval(this.base, time, seqs, onClosed);
     const derived = this.derived;
     for (let d = 0; d < derived.length; d++) {
       if (this.closeInterval(derived[d]!, time, seqs, onClosed)) changed = true;

@@ -12,7 +12,12 @@ export interface BarChange {
   readonly kind: BarEventKind;
   /** Snapshot of the bar after the change. */
   readonly bar: Bar;
-  /** True when this change is the window closing (the bar turned complete). */
+  /**
+   * True when this change is the window closing (the bar turned complete). For a derived bar this
+   * is an `UPDATED` change like any other; for a base bar it only says that the bar (unchanged
+   * since its last event) is now complete: `barUpdates` delivers it to `completeOnly` readers
+   * only, and the store writer never sees it (it is not on the `baseBar` topic).
+   */
   readonly closed: boolean;
   /** Session date the bar belongs to. */
   readonly date: IsoDate;

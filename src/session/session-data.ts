@@ -495,10 +495,11 @@ export class SessionData implements SessionClock, ChangeSequence {
   /**
    * The change sink of one symbol: builds each bar snapshot once, only for topics that have
    * listeners (`bar`: every interval; `baseBar`: the base interval only, e.g. the store writer).
+   * A closing base window changes no bar, so it goes to `bar` only.
    */
   private sinkFor(data: SymbolData, closing: boolean, persist = true): IntervalChangeSink | null {
     const all = this.events.has('bar');
-    const baseOnly = persist && this.events.has('baseBar');
+    const baseOnly = !closing && persist && this.events.has('baseBar');
     if (!all && !baseOnly) return null;
     return (interval: SessionInterval, slot: number, kind: BarEventKind) => {
       const base = !interval.derived;

@@ -119,6 +119,48 @@ describe('barUpdates', () => {
     base.close();
   });
 
+  it('LIVE: a base bar ingested during its minute reaches completeOnly readers when the clock passes its end', async () => {
+    let wall = Date.UTC(2011, 0, 10, 14, 30, 20);
+    const live = await createTestApi({ notStored: [DATE], now: () => wall });
+    try {
+      await live.gql(`mutation { startSession(date: "${DATE}", clockMode: LIVE) { date } }`);
+      await live.gql(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
+      const complete = await openSse(
+        live.yoga,
+        `subscription { barUpdates(intervals: ["1m"], completeOnly: true) { ${EVENT} } }`,
+      );
+      const every = await openSse(live.yoga, `subscription { barUpdates(intervals: ["1m"]) { ${EVENT} } }`);
+      const forming = { ...day[0]!, close: day[0]!.open, high: day[0]!.high, low: day[0]!.low };
+      const r = await live.gql(ingest, { bars: [barInput('SPY', forming)] });
+      expect(r.data).toEqual({ ingestBars: { accepted: 1, rejected: [] } });
+      expect(brief(ev(await every.next()))).toBe('1m ADDED 14:30 open 1');
+      // Updated within its minute: still forming, so completeOnly readers see nothing yet.
+      await live.gql(ingest, { bars: [barInput('SPY', day[0]!)] });
+      expect(ev(await every.next())).toMatchObject({
+        kind: 'UPDATED',
+        bar: { revision: 1, complete: false },
+      });
+      await expect(complete.next(300)).rejects.toThrow('no event in time');
+      // The service's ticker moves the LIVE clock with the wall clock once a second.
+      wall = Date.UTC(2011, 0, 10, 14, 31, 1);
+      const closed = ev(await complete.next(3_000));
+      expect(brief(closed)).toBe('1m ADDED 14:30 complete 1');
+      expect(closed?.bar).toMatchObject({ close: day[0]!.close, revision: 1 });
+      // The window closing changes no bar: readers of every change get nothing for it.
+      await expect(every.next(300)).rejects.toThrow('no event in time');
+      // A bar that arrives after its end is complete at once, for both.
+      wall = Date.UTC(2011, 0, 10, 14, 32, 2);
+      await live.gql(ingest, { bars: [barInput('SPY', day[1]!)] });
+      expect(brief(ev(await complete.next()))).toBe('1m ADDED 14:31 complete 1');
+      expect(brief(ev(await every.next()))).toBe('1m ADDED 14:31 complete 1');
+      await expect(complete.next(1_500)).rejects.toThrow('no event in time');
+      complete.close();
+      every.close();
+    } finally {
+      await live.dispose();
+    }
+  });
+
   it('refuses malformed filters', async () => {
     const response = await api.yoga.fetch('http://localhost/graphql', {
       method: 'POST',

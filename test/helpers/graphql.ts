@@ -80,7 +80,13 @@ export interface TestApi {
  * "SPY" unless `spy` is false, except the dates in `notStored` (to ingest those through the API).
  */
 export async function createTestApi(
-  options: { spy?: boolean; notStored?: readonly IsoDate[]; limits?: Partial<Limits> } = {},
+  options: {
+    spy?: boolean;
+    notStored?: readonly IsoDate[];
+    limits?: Partial<Limits>;
+    /** The wall clock of LIVE sessions. */
+    now?: () => number;
+  } = {},
 ): Promise<TestApi> {
   const app = await createApp({
     adminToken: ADMIN_TOKEN,
@@ -88,6 +94,7 @@ export async function createTestApi(
     demo: false,
     logLevel: 'silent',
     defaultMetrics: false,
+    ...(options.now ? { now: options.now } : {}),
   });
   if (options.spy !== false) {
     const rows = [...readSpy()].flatMap(([date, bars]) =>

@@ -306,7 +306,10 @@ describe('ingestBars', () => {
       'ADDED',
       'UPDATED',
     ]);
-    expect(barEvents(bars, '1m').map((e) => e.kind)).toEqual(Array(7).fill('ADDED'));
+    // Each base bar: ADDED, then its window closing when the next batch moves the clock past it.
+    expect(barEvents(bars, '1m').map((e) => `${e.kind} ${e.closed}`)).toEqual(
+      Array(7).fill(['ADDED false', 'UPDATED true']).flat(),
+    );
   });
 
   it('out of order: late bars are inserted in time order and every derived bar is rebuilt', () => {
@@ -939,6 +942,7 @@ describe('bar events', () => {
       keyed.get(key)!.map((e) => `${e.kind}:${e.bar.baseBars}:${e.bar.volume}:${e.closed}:${e.bar.complete}`);
     expect(summary('AAPL 1m')).toEqual([
       'ADDED:1:1000:false:false',
+      'UPDATED:1:1000:true:true', // the batch moved the clock to 09:32: 09:31 closed
       'ADDED:1:1000:false:true', // 09:30 arrives when the clock is already at 09:32
       'UPDATED:1:7:false:true',
       'ADDED:1:1000:false:true',
@@ -965,21 +969,20 @@ describe('bar events', () => {
         .symbol(symbol!)!
         .interval(interval!)!
         .barsBetween(last.bar.ts, last.bar.ts + 1)[0]!;
-      // Base bars get no event when their minute passes: only `complete` may differ.
-      expect({ ...current, complete: last.base ? last.bar.complete : current.complete }).toEqual(last.bar);
+      expect(current).toEqual(last.bar);
       expect(last.date).toBe(DATE);
       expect(last.base).toBe(interval === '1m');
     }
   });
 
-  it('closed is true only on the window-close events of derived intervals', () => {
+  it('closed is true only on window-close events: derived bars UPDATED, base bars unchanged but complete', () => {
     const session = sessionWith([{ symbol: 'AAPL', derivedIntervals: ['5m', '15m'] }]);
     const { bars } = record(session);
     session.ingestBars(barsBetween('AAPL', OPEN, at('09:50')));
     session.ingestBars([bar('AAPL', at('10:10'))]); // closes 09:45–09:50 and the empty 09:50–10:10 windows
     session.end();
-    const closing = bars.filter((e) => e.closed);
-    expect(closing.every((e) => !e.base && e.kind === 'UPDATED' && e.bar.complete)).toBe(true);
+    const closing = bars.filter((e) => e.closed && !e.base);
+    expect(closing.every((e) => e.kind === 'UPDATED' && e.bar.complete)).toBe(true);
     expect(closing.map((e) => `${e.interval} ${new Date(e.bar.ts).toISOString().slice(11, 16)}`)).toEqual([
       '5m 14:30',
       '5m 14:35',
@@ -990,8 +993,17 @@ describe('bar events', () => {
       '5m 15:10',
       '15m 15:00',
     ]);
-    // Window closings that hold no bar emit nothing; base bars never carry closed.
-    expect(bars.filter((e) => e.base).every((e) => !e.closed)).toBe(true);
+    // Window closings that hold no bar emit nothing. Every base bar closes exactly once, with the
+    // bar of its last change, now complete.
+    const baseClosing = bars.filter((e) => e.closed && e.base);
+    expect(baseClosing.map((e) => e.bar.ts)).toEqual([
+      ...barsBetween('AAPL', OPEN, at('09:50')).map((b) => b.ts),
+      at('10:10'),
+    ]);
+    for (const e of baseClosing) {
+      const last = bars.findLast((b) => b.base && !b.closed && b.bar.ts === e.bar.ts)!;
+      expect(e).toEqual({ ...last, kind: 'UPDATED', closed: true, bar: { ...last.bar, complete: true } });
+    }
     expect(bars.filter((e) => e.interval === '5m' && e.kind === 'ADDED').length).toBe(5);
   });
 
@@ -1002,10 +1014,12 @@ describe('bar events', () => {
     const { bars } = record(session);
     expect(session.events.count('bar')).toBe(1);
     session.ingestBars([bar('AAPL', at('09:40'))]);
-    // 1m ADDED and 5m ADDED; the 09:35 window closed with the previous batch.
+    // 1m ADDED and 5m ADDED (the 09:35 window closed with the previous batch), then the clock
+    // passes 09:41: the 09:40 base bar closes.
     expect(bars.map((e) => `${e.interval} ${e.kind} ${e.closed}`)).toEqual([
       '1m ADDED false',
       '5m ADDED false',
+      '1m UPDATED true',
     ]);
   });
 });
@@ -1038,9 +1052,9 @@ describe('event listeners', () => {
       },
     ]);
     expect(result.accepted).toBe(2);
-    expect(seen).toEqual(['1m', '5m', '1m', '5m']);
-    expect(session.events.listenerErrors).toBe(4);
-    expect(errors).toHaveLength(4);
+    expect(seen).toEqual(['1m', '5m', '1m', '5m', '1m', '1m']);
+    expect(session.events.listenerErrors).toBe(6);
+    expect(errors).toHaveLength(6);
     expect(session.symbol('SPY')!.interval('5m')!.latestBar()!.baseBars).toBe(2);
   });
 });

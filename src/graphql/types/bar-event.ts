@@ -41,11 +41,22 @@ BarEventRef.implement({
   }),
 });
 
-interface Queued {
-  readonly change: BarChange;
-  readonly kind: BarEventKind;
-  /** A base bar not yet complete when it happened: checked again against the clock on delivery. */
-  readonly recheck: boolean;
+/**
+ * What a `barUpdates` subscriber takes of a bar change, and as which kind; undefined skips it.
+ * Without completeOnly: every change except a base window closing (which changes no bar). With
+ * completeOnly: only complete bars — a base bar when the change finds it complete or when its
+ * window closes (then as ADDED: its first complete version), a derived bar first as ADDED when
+ * its window closes or it is created closed, then UPDATED for later corrections.
+ */
+export function barEventOf(change: BarChange, completeOnly: boolean): BarEventPayload | undefined {
+  let kind = change.kind;
+  if (!completeOnly) {
+    if (change.base && change.closed) return undefined;
+  } else {
+    if (!change.bar.complete) return undefined;
+    if (change.closed) kind = 'ADDED';
+  }
+  return { symbol: change.symbol, interval: change.interval, kind, bar: change.bar };
 }
 
 builder.subscriptionField('barUpdates', (t) =>
@@ -55,7 +66,7 @@ builder.subscriptionField('barUpdates', (t) =>
       'Bar changes as they happen. symbols/intervals null = all. completeOnly: only bars whose window has closed.',
       '',
       'Events reach a subscriber in the order they happened. Base bars: ADDED when first seen, UPDATED on correction; derived bars: ADDED when the window gets its first base bar, UPDATED on every later change including the window closing.',
-      'With completeOnly, a derived bar is delivered once as ADDED when its window closes (or when it is created already closed), then as UPDATED for later corrections; a base bar is delivered once the session clock has passed its end (in MANUAL/REPLAY mode: right after the ingest batch that moves the clock past it).',
+      'With completeOnly, every bar is delivered once as ADDED when it is first complete — when its window closes, or when it arrives (or is created) with its window already closed — then as UPDATED for later corrections. A base bar ingested before its end (LIVE) comes when the clock passes its end; in MANUAL/REPLAY mode right after the ingest batch that moves the clock past it.',
       'A removed symbol: its SYMBOL_REMOVED arrives on sessionEvents; this stream stays open and carries the symbol’s events again if it is loaded again.',
       'Overflow: a subscriber still holding 1,000 undelivered events when a new batch of events comes is dropped — its stream ends with one error result, code SLOW_CONSUMER (no event is ever skipped silently).',
     ].join('\n'),
@@ -75,34 +86,14 @@ builder.subscriptionField('barUpdates', (t) =>
       const symbols = symbolSetArg('symbols', args.symbols);
       const intervals = intervalSetArg('intervals', args.intervals);
       const completeOnly = args.completeOnly === true;
-      const session = ctx.session;
       return ctx.pubsub.subscribe(
         'bar',
-        (change): Queued | undefined => {
+        (change) => {
           if (symbols !== null && !symbols.has(change.symbol)) return undefined;
           if (intervals !== null && !intervals.has(change.interval)) return undefined;
-          if (!completeOnly) return { change, kind: change.kind, recheck: false };
-          if (change.bar.complete) {
-            if (change.base) return { change, kind: change.kind, recheck: false };
-            const first = change.closed || change.kind === 'ADDED';
-            return { change, kind: first ? 'ADDED' : 'UPDATED', recheck: false };
-          }
-          return change.base ? { change, kind: change.kind, recheck: true } : undefined;
+          return barEventOf(change, completeOnly);
         },
-        {
-          deliver: (item): BarEventPayload | undefined => {
-            const { change } = item;
-            let bar = change.bar;
-            if (item.recheck) {
-              const clock = session.time;
-              if (!(session.ended || (clock !== null && bar.endTs <= clock))) return undefined;
-              bar = { ...bar, complete: true };
-            }
-            return { symbol: change.symbol, interval: change.interval, kind: item.kind, bar };
-          },
-          signal: ctx.signal,
-          symbols,
-        },
+        { signal: ctx.signal, symbols },
       );
     },
     resolve: (payload, _args, ctx) => {
