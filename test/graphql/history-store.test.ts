@@ -89,6 +89,47 @@ describe.each(testDrivers())('historical reads on %s', (driver) => {
     });
     // 2011-03-01…04 and 03-07 are outside memory: one batched statement for both fields.
     expect(statements.filter((s) => /select/i.test(s))).toHaveLength(1);
+
+    // Relay paging across the edge of memory (03-08 and 03-09 are in memory, the rest stored).
+    type Page = {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string };
+      nodes: { ts: string }[];
+    };
+    const page = async (args: string) => {
+      const p = await gql(`{ symbol(symbol: "SPY") { historical { interval(name: "1d") {
+          bars(from: "2011-03-01T00:00:00Z", to: "2011-03-10T00:00:00Z", ${args}) {
+            totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { ts } } } } } }`);
+      expect(p.errors).toBeUndefined();
+      const bars = (p.data as { symbol: { historical: { interval: { bars: Page } } } }).symbol.historical
+        .interval.bars;
+      return { ...bars, days: bars.nodes.map((n) => n.ts.slice(0, 10)) };
+    };
+    const first = await page('first: 3');
+    expect([
+      first.totalCount,
+      first.days,
+      first.pageInfo.hasNextPage,
+      first.pageInfo.hasPreviousPage,
+    ]).toEqual([7, dates.slice(0, 3), true, false]);
+    const second = await page(`first: 3, after: "${first.pageInfo.endCursor}"`);
+    expect([second.days, second.pageInfo.hasNextPage, second.pageInfo.hasPreviousPage]).toEqual([
+      dates.slice(3, 6),
+      true,
+      true,
+    ]);
+    const third = await page(`first: 3, after: "${second.pageInfo.endCursor}"`);
+    expect([third.days, third.pageInfo.hasNextPage]).toEqual([dates.slice(6), false]);
+    const back = await page(`last: 2, before: "${third.pageInfo.startCursor}"`);
+    expect([back.days, back.pageInfo.hasNextPage, back.pageInfo.hasPreviousPage]).toEqual([
+      dates.slice(4, 6),
+      true,
+      true,
+    ]);
+    const between = await page(
+      `after: "${first.pageInfo.startCursor}", before: "${third.pageInfo.startCursor}"`,
+    );
+    expect(between.days).toEqual(dates.slice(1, 6));
     service.dispose();
     await yoga.dispose();
     await writer.close();
