@@ -26,30 +26,50 @@ export const OVERFLOW: unique symbol = Symbol('SLOW_CONSUMER');
 export type Overflow = typeof OVERFLOW;
 
 /**
- * A bounded async queue of one subscriber. The producer pushes synchronously; the consumer pulls
- * with `next()`. Items are handed over in a microtask, after the producer's synchronous work (an
- * ingest batch, which moves the clock at its end) is done; `deliver` maps each item then and may
- * skip it (return undefined). `return()` ends the stream immediately, even while a `next()` waits.
+ * Tells synchronous runs of events (bursts) apart: `current` changes once after each run, in a
+ * microtask scheduled by the run's first event, so every queue can tell whether a push starts a
+ * new burst for it without scheduling anything of its own.
  */
-export class BoundedQueue<T, U = T> implements AsyncIterableIterator<U | Overflow> {
+export class BurstClock {
+  /** The number of the burst under way (or of the next one). */
+  current = 0;
+  private scheduled = false;
+
+  /** Marks that a burst is under way; it ends when the synchronous run of work does. */
+  touch(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.current++;
+    });
+  }
+}
+
+/**
+ * A bounded async queue of one subscriber. The producer pushes synchronously; the consumer pulls
+ * with `next()`, and a consumer that waits is resumed as a microtask, after the producer's
+ * synchronous work (an ingest batch, which moves the clock at its end) is done. `return()` ends
+ * the stream immediately, even while a `next()` waits.
+ */
+export class BoundedQueue<T> implements AsyncIterableIterator<T | Overflow> {
   private items: (T | Overflow)[] = [];
   private head = 0;
-  private waiting: ((result: IteratorResult<U | Overflow>) => void) | null = null;
-  private drainScheduled = false;
+  private waiting: ((result: IteratorResult<T | Overflow>) => void) | null = null;
   private done = false;
   private overflowed = false;
   private finished = false;
-  private inBurst = false;
+  private lastBurst = -1;
 
   /**
    * @param limit most events that may wait undelivered
-   * @param deliver maps an item when it is handed to the consumer; undefined skips it
    * @param onEnd called exactly once when the stream ends (removes the listener)
+   * @param bursts tells bursts apart (shared by the queues of one pubsub)
    */
   constructor(
     private readonly limit: number,
-    private readonly deliver: (item: T) => U | undefined,
     private readonly onEnd: () => void,
+    private readonly bursts: BurstClock = new BurstClock(),
   ) {}
 
   /** Events waiting. */
@@ -68,49 +88,45 @@ export class BoundedQueue<T, U = T> implements AsyncIterableIterator<U | Overflo
    */
   push(item: T): void {
     if (this.done || this.overflowed) return;
-    let overflow = false;
-    if (!this.inBurst) {
-      this.inBurst = true;
-      queueMicrotask(() => {
-        this.inBurst = false;
-      });
-      overflow = this.size >= this.limit;
+    const bursts = this.bursts;
+    bursts.touch();
+    if (this.lastBurst !== bursts.current) {
+      this.lastBurst = bursts.current;
+      if (this.size >= this.limit) {
+        this.overflowed = true;
+        this.items = [];
+        this.head = 0;
+        this.finish();
+        this.handOver(OVERFLOW);
+        return;
+      }
     }
-    if (overflow) {
-      this.overflowed = true;
-      this.items = [OVERFLOW];
-      this.head = 0;
-      this.finish();
+    this.handOver(item);
+  }
+
+  private handOver(item: T | Overflow): void {
+    const waiting = this.waiting;
+    if (waiting !== null) {
+      this.waiting = null;
+      waiting({ value: item, done: false });
     } else {
       this.items.push(item);
     }
-    if (this.waiting !== null && !this.drainScheduled) {
-      this.drainScheduled = true;
-      queueMicrotask(() => {
-        this.drainScheduled = false;
-        const waiting = this.waiting;
-        if (waiting === null) return;
-        const result = this.take();
-        if (result !== null) {
-          this.waiting = null;
-          waiting(result);
-        }
-      });
-    }
   }
 
-  /** The next deliverable result, or null when the consumer has to wait. */
-  private take(): IteratorResult<U | Overflow> | null {
-    while (this.head < this.items.length) {
+  /** The next result, or null when the consumer has to wait. */
+  private take(): IteratorResult<T | Overflow> | null {
+    if (this.head < this.items.length) {
       const item = this.items[this.head]!;
       this.head++;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
+      if (this.head === this.items.length) {
+        this.items = [];
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.items.length) {
         this.items = this.items.slice(this.head);
         this.head = 0;
       }
-      if (item === OVERFLOW) return { value: OVERFLOW, done: false };
-      const value = this.deliver(item);
-      if (value !== undefined) return { value, done: false };
+      return { value: item, done: false };
     }
     if (this.done || this.overflowed) {
       this.done = true;
@@ -119,7 +135,7 @@ export class BoundedQueue<T, U = T> implements AsyncIterableIterator<U | Overflo
     return null;
   }
 
-  next(): Promise<IteratorResult<U | Overflow>> {
+  next(): Promise<IteratorResult<T | Overflow>> {
     const result = this.take();
     if (result !== null) return Promise.resolve(result);
     return new Promise((resolve) => {
@@ -127,12 +143,12 @@ export class BoundedQueue<T, U = T> implements AsyncIterableIterator<U | Overflo
     });
   }
 
-  return(): Promise<IteratorResult<U | Overflow>> {
+  return(): Promise<IteratorResult<T | Overflow>> {
     this.close();
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  throw(error?: unknown): Promise<IteratorResult<U | Overflow>> {
+  throw(error?: unknown): Promise<IteratorResult<T | Overflow>> {
     this.close();
     return Promise.reject(error);
   }
@@ -247,8 +263,9 @@ class TopicRouter {
  * (through one routing listener per topic). Tracks open streams so a shutdown can end them all.
  */
 export class SessionPubSub {
-  private readonly open = new Set<BoundedQueue<unknown, unknown>>();
+  private readonly open = new Set<BoundedQueue<unknown>>();
   private readonly routers = new Map<keyof SessionTopics, TopicRouter>();
+  private readonly bursts = new BurstClock();
 
   constructor(
     private readonly events: SessionEvents,
@@ -261,31 +278,29 @@ export class SessionPubSub {
   }
 
   /**
-   * Subscribes to one topic: `select` filters and maps each event synchronously when it happens,
-   * `deliver` maps it again when it is handed to the consumer (undefined skips it). `symbols`
-   * (null = all) routes only those symbols' events (and session-wide ones) to `select`. `signal`
-   * (the HTTP request's, for SSE) ends the stream as soon as the client goes away, even while
-   * nothing is being delivered.
+   * Subscribes to one topic: `select` filters and maps each event synchronously when it happens
+   * (undefined skips it). `symbols` (null = all) routes only those symbols' events (and
+   * session-wide ones) to `select`. `signal` (the HTTP request's, for SSE) ends the stream as soon
+   * as the client goes away, even while nothing is being delivered.
    */
-  subscribe<K extends keyof SessionTopics, T, U = T>(
+  subscribe<K extends keyof SessionTopics, T>(
     topic: K,
     select: Selector<K, T>,
-    options: {
-      readonly deliver?: (item: T) => U | undefined;
-      readonly signal?: AbortSignal | null;
-      readonly symbols?: ReadonlySet<string> | null;
-    } = {},
-  ): BoundedQueue<T, U> {
-    const deliver = options.deliver ?? ((item: T) => item as unknown as U);
+    options: { readonly signal?: AbortSignal | null; readonly symbols?: ReadonlySet<string> | null } = {},
+  ): BoundedQueue<T> {
     const signal = options.signal ?? null;
     let off: (() => void) | null = null;
     const onAbort = () => queue.close();
-    const queue: BoundedQueue<T, U> = new BoundedQueue<T, U>(this.limit, deliver, () => {
-      off?.();
-      off = null;
-      signal?.removeEventListener('abort', onAbort);
-      this.open.delete(queue as BoundedQueue<unknown, unknown>);
-    });
+    const queue: BoundedQueue<T> = new BoundedQueue<T>(
+      this.limit,
+      () => {
+        off?.();
+        off = null;
+        signal?.removeEventListener('abort', onAbort);
+        this.open.delete(queue as BoundedQueue<unknown>);
+      },
+      this.bursts,
+    );
     if (signal?.aborted) {
       queue.close();
       return queue;
@@ -300,7 +315,7 @@ export class SessionPubSub {
       const item = select(payload as SessionTopics[K]);
       if (item !== undefined) queue.push(item);
     }, options.symbols ?? null);
-    this.open.add(queue as BoundedQueue<unknown, unknown>);
+    this.open.add(queue as BoundedQueue<unknown>);
     return queue;
   }
 

@@ -69,11 +69,11 @@ builder.subscriptionField('sessionEvents', (t) =>
         { signal: ctx.signal },
       );
     },
-    resolve: (payload) => {
+    resolve: (payload, _args, ctx) => {
       if (payload === OVERFLOW) {
         throw userError(
           'SLOW_CONSUMER',
-          'this subscriber fell 1,000 events behind and was dropped; subscribe again',
+          `this subscriber was still ${ctx.limits.subscriberQueue} or more events behind when new ones came and was dropped; subscribe again`,
         );
       }
       return payload;
