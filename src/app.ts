@@ -7,8 +7,7 @@
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 import type { Instant } from './domain/types.ts';
-import { loopDemo, startDemo } from './feed/demo.ts';
-import { formatImportSummary } from './feed/import.ts';
+import { DEMO_SPEED, loopDemo, startDemo } from './feed/demo.ts';
 import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
 import { SessionService } from './service/session-service.ts';
@@ -38,6 +37,8 @@ export interface App {
   readonly repository: BarRepository;
   readonly writer: BarWriter;
   readonly metrics: ServiceMetrics;
+  /** Whether the demo runs (the sample was imported and its replay started). */
+  readonly demo: boolean;
   /** Readiness: started and the writer is not failing. */
   ready(): boolean;
   /** Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database. */
@@ -80,7 +81,24 @@ export async function createApp(options: AppOptions): Promise<App> {
       );
     } else if (options.demo && database.driver === 'pglite') {
       const summaries = await startDemo(service, repository);
-      for (const summary of summaries) logger.info(formatImportSummary(summary));
+      for (const s of summaries) {
+        logger.info(
+          {
+            file: s.file,
+            rowsRead: s.rowsRead,
+            stored: s.stored,
+            unchanged: s.unchanged,
+            rejected: s.rejected,
+            sessionDates: s.sessionDates.length,
+            ms: Math.round(s.durationMs),
+          },
+          'demo sample imported',
+        );
+      }
+      logger.info(
+        { date: session.date, speed: DEMO_SPEED, symbols: session.activeSymbols() },
+        'demo: replaying a stored session (one 1m bar per second)',
+      );
       stopLoop = loopDemo(service);
     }
   } catch (error) {
@@ -99,6 +117,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     repository,
     writer,
     metrics,
+    demo: stopLoop !== null,
     ready: () => writer.status().healthy,
     dispose() {
       disposed ??= (async () => {

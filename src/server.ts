@@ -28,8 +28,12 @@ const http = await listen({
 });
 
 const graphqlUrl = `${http.url}/graphql`;
+const demo = app.demo
+  ? `  demo: replaying ${app.session.activeSymbols().join(', ')} of ${app.session.date} from the store, one 1m bar per second (it loops)\n`
+  : '';
 console.log(`
 Session data service listening on ${http.url}
+${demo}
   GraphiQL (open in a browser): ${graphqlUrl}
   admin token${generatedToken ? ' (generated; set ADMIN_TOKEN to choose one)' : ''}: ${adminToken}
 

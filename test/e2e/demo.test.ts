@@ -50,6 +50,7 @@ describe('npm start on an empty data folder', () => {
       }, 50);
     });
     expect(output).toMatch(/admin token \(generated/);
+    expect(output).toContain('demo: replaying SPY of 2011-03-10 from the store, one 1m bar per second');
     const query =
       '{ session { clockMode active } symbol(symbol: "SPY") { loaded interval(name: "1m") { barCount latestBar { ts close } } } }';
     let body: {
