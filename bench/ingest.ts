@@ -3,7 +3,12 @@
  *
  * - ingest-1m: 1,000 symbols × one full regular session of 1m bars (390,000 base bars) with derived
  *   5m, 15m, 1h and 1d;
- * - ingest-1s: 100 symbols × 23,400 1s bars (2,340,000 base bars) with derived 1m and 5m.
+ * - ingest-1s: 100 symbols × 23,400 1s bars (2,340,000 base bars) with derived 1m and 5m;
+ * - ingest-1s-updating: a live feed that updates its forming bar: 100 symbols of 1s bars with
+ *   derived 1m, 5m, 1h and 1d, each bar sent once and then updated three times (new close,
+ *   high/low and volume) before the next one starts: bar messages per second (every update is a
+ *   correction of the latest bar, which the 1h and 1d windows and the session metrics absorb in
+ *   O(1)).
  *
  * Bars are fed in time order through `SessionData.ingestBars`, one batch per base slot holding every
  * symbol's bar of that slot, in a MANUAL session (so the clock closes windows as it goes). The input
@@ -119,6 +124,48 @@ function buildInputs(symbols: readonly string[], baseMs: number): BarInput[][] {
   return batches;
 }
 
+/** Each batch followed by `updates` versions of it (a forming bar updated in place). */
+function withUpdates(batches: readonly BarInput[][], updates: number): BarInput[][] {
+  const out: BarInput[][] = [];
+  for (const batch of batches) {
+    out.push(batch);
+    for (let u = 1; u <= updates; u++) {
+      out.push(
+        batch.map((bar) => {
+          const close = Math.round((bar.close + u * 0.01) * 100) / 100;
+          return {
+            ...bar,
+            close,
+            high: Math.max(bar.high, close),
+            low: Math.min(bar.low, close),
+            volume: bar.volume + u * 10,
+          };
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Bar messages per second of a 1s feed that updates every bar three times while it forms. */
+function runUpdating(runs: number): number {
+  const scenario: Scenario = { symbols: 100, base: '1s', derived: ['1m', '5m', '1h', '1d'], runs };
+  const symbols = symbolNames(scenario.symbols);
+  let best = 0;
+  for (let run = 0; run < runs; run++) {
+    const batches = withUpdates(buildInputs(symbols, 1_000), 3);
+    const session = newSession(symbols, scenario);
+    collect();
+    const t0 = process.hrtime.bigint();
+    const accepted = ingestAll(session, batches);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const total = batches.length * symbols.length;
+    if (accepted !== total) throw new Error(`only ${accepted} of ${total} bars accepted`);
+    best = Math.max(best, accepted / seconds);
+  }
+  return best;
+}
+
 function ingestAll(session: SessionData, batches: readonly BarInput[][]): number {
   let accepted = 0;
   for (const batch of batches) accepted += session.ingestBars(batch).accepted;
@@ -157,13 +204,19 @@ function runScenario(scenario: Scenario): IngestFigures {
   return { barsPerSec: best, bytesPerBar: retained / totalBars };
 }
 
-/** Runs both scenarios. */
-export function benchIngest(): { ingest1m: IngestFigures; ingest1s: IngestFigures } {
+/** Runs the three scenarios. */
+export function benchIngest(): {
+  ingest1m: IngestFigures;
+  ingest1s: IngestFigures;
+  updatingBarsPerSec: number;
+} {
   const ingest1m = runScenario({ symbols: 1_000, base: '1m', derived: ['5m', '15m', '1h', '1d'], runs: 5 });
   collect();
   const ingest1s = runScenario({ symbols: 100, base: '1s', derived: ['1m', '5m'], runs: 3 });
   collect();
-  return { ingest1m, ingest1s };
+  const updatingBarsPerSec = runUpdating(2);
+  collect();
+  return { ingest1m, ingest1s, updatingBarsPerSec };
 }
 
 function format(figures: IngestFigures): string {
@@ -174,6 +227,9 @@ const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileUR
 
 if (isMain) {
   if (!gc) console.warn('run with --expose-gc for exact memory figures');
-  const { ingest1m, ingest1s } = benchIngest();
-  console.log(`ingest-1m: ${format(ingest1m)}; ingest-1s: ${format(ingest1s)}`);
+  const { ingest1m, ingest1s, updatingBarsPerSec } = benchIngest();
+  console.log(
+    `ingest-1m: ${format(ingest1m)}; ingest-1s: ${format(ingest1s)}; ` +
+      `ingest-1s-updating: ${Math.round(updatingBarsPerSec)} bars/s`,
+  );
 }

@@ -11,6 +11,9 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const ingest = benchIngest();
+console.log(
+  `ingest: a 1s feed updating every bar three times while it forms (1m/5m/1h/1d derived): ${fmt(ingest.updatingBarsPerSec)} bars/s`,
+);
 const persist = await benchPersist();
 const graphql = await benchGraphql();
 

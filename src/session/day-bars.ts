@@ -28,6 +28,105 @@ export interface ChangeSequence {
   next(): number;
 }
 
+/** Windows of at least this many base slots keep a {@link WindowPrefix}. */
+const PREFIX_MIN_SLOTS = 64;
+
+/**
+ * Per window of one long-window series (1h or 1d over 1s bars, 1d over 1m bars, the session
+ * metrics), the aggregate of the window's base bars without its last one: high, low, volume,
+ * Σ vwap×volume, trade count, revision and how many bars that is (0: the last bar is the only
+ * one). A correction of a window's last bar — a live feed updating the forming bar — then costs
+ * O(1) instead of a pass over the window, doing the same additions in the same order as the pass,
+ * so the result stays bit-identical.
+ *
+ * A prefix is kept only for windows that have been rebuilt (a correction, or a bar arriving before
+ * others of its window): the rebuild's pass keeps it, and from then on every new last bar of that
+ * window carries it forward, so the next bar's corrections are O(1) at once. A stream that never
+ * corrects costs nothing, not even memory: the columns (one Float64Array; integers are exact in
+ * it) are allocated by the first prefix kept. `P_LAST` holds the slot + 1 of the last bar the
+ * prefix is valid for (0: none).
+ */
+class WindowPrefix {
+  private f: Float64Array = EMPTY_PREFIX;
+
+  constructor(readonly windows: number) {}
+
+  /** Column `c` of window `w`. */
+  get(c: number, w: number): number {
+    return this.f[c * this.windows + w]!;
+  }
+
+  /** Whether window `w` keeps a prefix (valid for its current last bar). */
+  kept(w: number): boolean {
+    return this.f.length !== 0 && this.f[P_LAST * this.windows + w] !== 0;
+  }
+
+  /** Whether the prefix of window `w` is valid for a last bar at `slot`. */
+  validFor(w: number, slot: number): boolean {
+    return this.f.length !== 0 && this.f[P_LAST * this.windows + w] === slot + 1;
+  }
+
+  /**
+   * When window `w` keeps a prefix, makes the window as it is the prefix of `lastSlot`, the bar
+   * about to be merged into it.
+   */
+  carryIfKept(series: BarSeries, w: number, lastSlot: number): void {
+    if (!this.kept(w)) return;
+    const sn = series.slotCount;
+    const f = series.f;
+    const fo = series.fo;
+    const i = series.i;
+    const io = series.io;
+    this.set(
+      w,
+      lastSlot,
+      f[fo + F_HIGH * sn + w]!,
+      f[fo + F_LOW * sn + w]!,
+      f[fo + F_VOLUME * sn + w]!,
+      f[fo + F_PV * sn + w]!,
+      i[io + w]!,
+      i[io + I_REVISION * sn + w]!,
+      i[io + I_BASE_BARS * sn + w]!,
+    );
+  }
+
+  /** Sets the prefix of window `w`, valid while `lastSlot` is its last bar. */
+  set(
+    w: number,
+    lastSlot: number,
+    high: number,
+    low: number,
+    volume: number,
+    pv: number,
+    tc: number,
+    rev: number,
+    bars: number,
+  ): void {
+    if (this.f.length === 0) this.f = new Float64Array(PREFIX_COLUMNS * this.windows);
+    const f = this.f;
+    const n = this.windows;
+    f[w] = high;
+    f[w + n] = low;
+    f[w + 2 * n] = volume;
+    f[w + 3 * n] = pv;
+    f[w + 4 * n] = tc;
+    f[w + 5 * n] = rev;
+    f[w + 6 * n] = bars;
+    f[w + 7 * n] = lastSlot + 1;
+  }
+}
+
+const P_HIGH = 0;
+const P_LOW = 1;
+const P_VOLUME = 2;
+const P_PV = 3;
+const P_TRADES = 4;
+const P_REVISION = 5;
+const P_BARS = 6;
+const P_LAST = 7;
+const PREFIX_COLUMNS = 8;
+const EMPTY_PREFIX = new Float64Array(0);
+
 /**
  * The bars of one symbol over one session window: the base interval, its derived intervals and the
  * whole-window aggregate behind the session metrics. Applying a base bar updates every derived bar,
@@ -36,13 +135,17 @@ export interface ChangeSequence {
  * - a new bar that is the latest of its derived window is merged into that window's bar in O(1);
  * - a correction or a bar inserted before others of its window recomputes that window from the
  *   base bars present in it (O(k)), so the result is always bit-identical to a from-scratch
- *   aggregation in ascending time order.
+ *   aggregation in ascending time order;
+ * - except a correction of the last bar of a long window that was rebuilt before: O(1), from the
+ *   window's {@link WindowPrefix} (a live feed updating its forming bar).
  */
 export class DayBars {
   readonly base: SessionInterval;
   readonly derived: SessionInterval[];
   /** One-slot aggregate of every base bar of the window (session metrics). */
   readonly aggregate: BarSeries;
+  /** The prefix of each derived interval (null for short windows), then of the aggregate. */
+  private readonly prefixes: (WindowPrefix | null)[];
 
   constructor(
     readonly window: TimeWindow,
@@ -55,7 +158,15 @@ export class DayBars {
       (spec) => new SessionInterval(spec, window, baseSpec.ms, baseSpec.name, clock),
     );
     this.aggregate = new BarSeries(window.start, window.end, window.end - window.start, true);
+    this.prefixes = [...this.derived, null].map((interval) => {
+      const series = interval?.series ?? this.aggregate;
+      const ratio = interval?.ratio ?? this.base.series.slotCount;
+      return ratio >= PREFIX_MIN_SLOTS ? new WindowPrefix(series.slotCount) : null;
+    });
   }
+
+  /** Whether any window keeps a prefix (false: nothing to carry forward, the common case). */
+  private prefixKept = false;
 
   /** Base interval first, then derived ones ascending. */
   intervals(): SessionInterval[] {
@@ -120,16 +231,22 @@ export class DayBars {
       const ratio = interval.ratio;
       const w = Math.floor(slot / ratio);
       const wasEmpty = !interval.series.has(w);
-      this.updateWindow(interval.series, w, w * ratio, (w + 1) * ratio, slot, existed, latest, seq);
+      this.updateWindow(interval.series, d, w, w * ratio, (w + 1) * ratio, slot, existed, latest, seq);
       if (!existed && interval.tracker.addBar(w, wasEmpty)) interval.statsSeq = seq;
       sink?.(interval, w, wasEmpty ? 'ADDED' : 'UPDATED');
     }
-    this.updateWindow(this.aggregate, 0, 0, n, slot, existed, latest, seq);
+    this.updateWindow(this.aggregate, derived.length, 0, 0, n, slot, existed, latest, seq);
     return existed ? 'updated' : 'added';
   }
 
+  /**
+   * Brings window `w` of `target` up to date with the base bar at `slot`: a new bar that follows
+   * every other of the window is merged in O(1); a correction of the window's last bar is O(1)
+   * where the window keeps a prefix; anything else recomputes the window from its base bars.
+   */
   private updateWindow(
     target: BarSeries,
+    series: number,
     w: number,
     fromSlot: number,
     toSlot: number,
@@ -138,12 +255,68 @@ export class DayBars {
     latestOverall: boolean,
     seq: number,
   ): void {
-    const base = this.base.series;
     if (!existed && (latestOverall || this.isLastInWindow(slot, toSlot))) {
+      if (this.prefixKept) this.prefixes[series]?.carryIfKept(target, w, slot);
       this.mergeInto(target, w, slot, seq);
     } else {
-      this.recompute(target, w, base.positionOfSlot(fromSlot), base.positionOfSlot(toSlot), seq);
+      this.rebuildWindow(target, this.prefixes[series]!, w, fromSlot, toSlot, slot, existed, seq);
     }
+  }
+
+  /** A correction or a bar inserted before others of its window: O(1) or a pass over the window. */
+  private rebuildWindow(
+    target: BarSeries,
+    prefix: WindowPrefix | null,
+    w: number,
+    fromSlot: number,
+    toSlot: number,
+    slot: number,
+    existed: boolean,
+    seq: number,
+  ): void {
+    if (existed && prefix?.validFor(w, slot)) {
+      this.replaceLast(target, prefix, w, slot, seq);
+      return;
+    }
+    const base = this.base.series;
+    this.recompute(target, prefix, w, base.positionOfSlot(fromSlot), base.positionOfSlot(toSlot), seq);
+  }
+
+  /** Rebuilds window `w` from its prefix and its (corrected) last base bar at `slot`. O(1). */
+  private replaceLast(target: BarSeries, prefix: WindowPrefix, w: number, slot: number, seq: number): void {
+    const b = this.base.series;
+    const bn = b.slotCount;
+    const bf = b.f;
+    const bfo = b.fo;
+    const high = bf[bfo + F_HIGH * bn + slot]!;
+    const low = bf[bfo + F_LOW * bn + slot]!;
+    const close = bf[bfo + F_CLOSE * bn + slot]!;
+    const volume = bf[bfo + F_VOLUME * bn + slot]!;
+    const pv = bf[bfo + F_VWAP * bn + slot]! * volume;
+    const tc = b.i[b.io + slot]!;
+    const revision = b.i[b.io + I_REVISION * bn + slot]!;
+    const n = target.slotCount;
+    const before = prefix.get(P_BARS, w);
+    if (before === 0) {
+      target.write(w, bf[bfo + slot]!, high, low, close, volume, tc, revision, seq);
+      target.f[target.fo + F_PV * n + w] = pv;
+      target.i[target.io + I_BASE_BARS * n + w] = 1;
+      return;
+    }
+    const prefixTc = prefix.get(P_TRADES, w);
+    target.write(
+      w,
+      target.f[target.fo + w]!,
+      Math.max(prefix.get(P_HIGH, w), high),
+      Math.min(prefix.get(P_LOW, w), low),
+      close,
+      prefix.get(P_VOLUME, w) + volume,
+      prefixTc === NO_TRADE_COUNT || tc === NO_TRADE_COUNT ? NO_TRADE_COUNT : prefixTc + tc,
+      prefix.get(P_REVISION, w) + revision,
+      seq,
+    );
+    target.f[target.fo + F_PV * n + w] = prefix.get(P_PV, w) + pv;
+    target.i[target.io + I_BASE_BARS * n + w] = before + 1;
   }
 
   private isLastInWindow(slot: number, toSlot: number): boolean {
@@ -197,8 +370,18 @@ export class DayBars {
     i[io + I_BASE_BARS * n + w] = i[io + I_BASE_BARS * n + w]! + 1;
   }
 
-  /** Rebuilds a window's bar from the base bars at positions [fromPos, toPos) of the order. O(k). */
-  private recompute(target: BarSeries, w: number, fromPos: number, toPos: number, seq: number): void {
+  /**
+   * Rebuilds a window's bar from the base bars at positions [fromPos, toPos) of the order, and its
+   * prefix (everything but the last) when it keeps one. O(k).
+   */
+  private recompute(
+    target: BarSeries,
+    prefix: WindowPrefix | null,
+    w: number,
+    fromPos: number,
+    toPos: number,
+    seq: number,
+  ): void {
     const b = this.base.series;
     const bn = b.slotCount;
     const bf = b.f;
@@ -215,6 +398,10 @@ export class DayBars {
     let last = first;
     for (let p = fromPos; p < toPos; p++) {
       const s = b.slotAt(p);
+      if (prefix !== null && p === toPos - 1) {
+        this.prefixKept = true;
+        prefix.set(w, s, high, low, volume, pv, tc, revision, p - fromPos);
+      }
       const h = bf[bfo + F_HIGH * bn + s]!;
       const l = bf[bfo + F_LOW * bn + s]!;
       if (h > high) high = h;

@@ -331,11 +331,11 @@ describe('incremental tree == from-scratch recomputation', () => {
     );
   });
 
-  it('1s base with 1m and 5m derived', () => {
+  it('1s base with 1m, 5m, 1h and 1d derived', () => {
     const symbols = fc
       .boolean()
       .map((ext): SymbolSettingsInput[] => [
-        { symbol: 'SEC', baseInterval: '1s', derivedIntervals: ['1m', '5m'], extendedHours: ext },
+        { symbol: 'SEC', baseInterval: '1s', derivedIntervals: ['1m', '5m', '1h', '1d'], extendedHours: ext },
       ]);
     const slot = fc.oneof(fc.integer({ min: 0, max: 23_399 }), fc.integer({ min: 0, max: 899 }));
     fc.assert(
@@ -344,6 +344,48 @@ describe('incremental tree == from-scratch recomputation', () => {
         checkSymbol(session, scenario.symbols[0]!, models[0]!, events);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('a live stream: each bar updated while it forms, now and then a late correction (1s base)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 23_399 }), { minLength: 1, maxLength: 120 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean(), valuesArb), {
+          minLength: 120,
+          maxLength: 120,
+        }),
+        valuesArb,
+        fc.boolean(),
+        (slots, updates, first, end) => {
+          const settings: SymbolSettingsInput = {
+            symbol: 'SEC',
+            baseInterval: '1s',
+            derivedIntervals: ['1m', '5m', '1h', '1d'],
+          };
+          const ordered = [...slots].sort((a, b) => a - b);
+          const steps: Step[] = [];
+          ordered.forEach((slot, i) => {
+            const [times, late, values] = updates[i]!;
+            steps.push({ kind: 'bar', symbol: 0, slot, values: first });
+            for (let k = 0; k < times; k++) {
+              steps.push({ kind: 'bar', symbol: 0, slot, values: { ...values, volume: values.volume + k } });
+            }
+            if (late && i > 0) steps.push({ kind: 'bar', symbol: 0, slot: ordered[i >> 1]!, values });
+          });
+          const scenario: Scenario = {
+            date: '2011-03-10',
+            symbols: [settings],
+            steps,
+            splits: [],
+            clocks: [],
+            end,
+          };
+          const { session, models, events } = run(scenario);
+          checkSymbol(session, settings, models[0]!, events);
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
