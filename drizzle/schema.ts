@@ -14,7 +14,6 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
-  bigserial,
   boolean,
   check,
   date,
@@ -54,31 +53,39 @@ export const bars = pgTable(
   ],
 );
 
-/** Top-of-book quotes, append-only; the latest quote of a symbol at a given millisecond wins. */
+/**
+ * Top-of-book quotes, append-only. `seq` numbers a symbol's quotes of one session date in arrival
+ * order (0, 1, …; the tree assigns it when it accepts the quote), so several updates in one
+ * millisecond are all kept, a restart restores them in arrival order, and a write retried after a
+ * lost acknowledgement stores nothing twice.
+ */
 export const quotes = pgTable(
   'quotes',
   {
     symbol: text('symbol').notNull(),
+    sessionDate: date('session_date', { mode: 'string' }).notNull(),
+    seq: integer('seq').notNull(),
     ts: bigint('ts', { mode: 'number' }).notNull(),
     bid: doublePrecision('bid').notNull(),
     bidSize: doublePrecision('bid_size').notNull(),
     ask: doublePrecision('ask').notNull(),
     askSize: doublePrecision('ask_size').notNull(),
   },
-  (t) => [primaryKey({ name: 'quotes_pkey', columns: [t.symbol, t.ts] })],
+  (t) => [primaryKey({ name: 'quotes_pkey', columns: [t.symbol, t.sessionDate, t.seq] })],
 );
 
-/** Trade prints, append-only (several prints may share a millisecond, hence the surrogate key). */
+/** Trade prints, append-only, numbered like quotes (`seq`: arrival order per symbol and date). */
 export const ticks = pgTable(
   'ticks',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
     symbol: text('symbol').notNull(),
+    sessionDate: date('session_date', { mode: 'string' }).notNull(),
+    seq: integer('seq').notNull(),
     ts: bigint('ts', { mode: 'number' }).notNull(),
     price: doublePrecision('price').notNull(),
     size: doublePrecision('size').notNull(),
   },
-  (t) => [index('ticks_symbol_ts_idx').on(t.symbol, t.ts)],
+  (t) => [primaryKey({ name: 'ticks_pkey', columns: [t.symbol, t.sessionDate, t.seq] })],
 );
 
 /** The settings of every symbol the session loads (restored at start-up). */

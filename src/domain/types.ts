@@ -50,6 +50,25 @@ export interface Quote {
   readonly askSize: number;
 }
 
+/**
+ * What the store holds of one symbol's quotes (or ticks) of one session date, for a restore: the
+ * latest items (ascending arrival order, at most what the in-memory buffer keeps), how many there
+ * are, and the arrival number (`seq`) the next one takes.
+ */
+export interface StoredMarketData<T> {
+  readonly items: readonly T[];
+  readonly count: number;
+  readonly next: number;
+}
+
+/** The key of a stored quote or tick: symbol, session date and arrival number within them. */
+export interface MarketDataKey {
+  readonly symbol: string;
+  readonly sessionDate: IsoDate;
+  /** 0, 1, … in the order the tree accepted the symbol's quotes (or ticks) of that date. */
+  readonly seq: number;
+}
+
 /** A quote as it arrives, with its symbol. */
 export interface QuoteInput extends Quote {
   readonly symbol: string;

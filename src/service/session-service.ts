@@ -10,6 +10,7 @@ import type {
   Quote,
   QuoteInput,
   StoredBar,
+  StoredMarketData,
   Tick,
   TickInput,
 } from '../domain/types.ts';
@@ -39,10 +40,25 @@ export interface SessionBarsKey {
 export interface SessionStore {
   /** Stored bars of each key, ascending, in one statement. */
   readSessionBars(keys: readonly SessionBarsKey[]): Promise<StoredBar[][]>;
-  /** Stored quotes of a symbol with from ≤ ts < to, ascending. */
-  readQuotes(symbol: string, from: Instant, to: Instant): Promise<Quote[]>;
-  /** Stored ticks of a symbol with from ≤ ts < to, ascending. */
-  readTicks(symbol: string, from: Instant, to: Instant): Promise<Tick[]>;
+  /**
+   * A symbol's stored quotes of a date with from ≤ ts < to: the latest `limit` in arrival order,
+   * their count, and the arrival number after every stored quote of the date.
+   */
+  readStoredQuotes(
+    symbol: string,
+    date: IsoDate,
+    from: Instant,
+    to: Instant,
+    limit: number,
+  ): Promise<StoredMarketData<Quote>>;
+  /** The same for ticks. */
+  readStoredTicks(
+    symbol: string,
+    date: IsoDate,
+    from: Instant,
+    to: Instant,
+    limit: number,
+  ): Promise<StoredMarketData<Tick>>;
   saveSymbolConfig(settings: SymbolSettings): Promise<void>;
   deleteSymbolConfig(symbol: string): Promise<void>;
   listSymbolConfigs(): Promise<SymbolSettings[]>;
@@ -53,8 +69,8 @@ export interface SessionStore {
 /** Where accepted data goes to be persisted (the write-behind writer). */
 export interface DataSink {
   enqueueBar(symbol: string, interval: string, date: IsoDate, bar: StoredBar): void;
-  enqueueQuote(symbol: string, date: IsoDate, quote: Quote): void;
-  enqueueTick(symbol: string, date: IsoDate, tick: Tick): void;
+  enqueueQuote(symbol: string, date: IsoDate, seq: number, quote: Quote): void;
+  enqueueTick(symbol: string, date: IsoDate, seq: number, tick: Tick): void;
   /** Resolves once everything enqueued so far is durable. */
   flush(): Promise<void>;
   /** Whether `count` more items can be accepted without exceeding the writer's backlog bound. */
@@ -92,8 +108,8 @@ export class SessionService {
         sink.enqueueBar(change.symbol, change.interval, change.date, change.bar);
       }),
       session.events.on('marketData', (change) => {
-        if (change.type === 'quote') sink.enqueueQuote(change.symbol, change.date, change.quote);
-        else sink.enqueueTick(change.symbol, change.date, change.tick);
+        if (change.type === 'quote') sink.enqueueQuote(change.symbol, change.date, change.seq, change.quote);
+        else sink.enqueueTick(change.symbol, change.date, change.seq, change.tick);
       }),
     );
   }
@@ -212,8 +228,8 @@ export class SessionService {
       this.session.clockMode === 'REPLAY' ? (this.replayResumeAt ?? this.session.time ?? 0) : data.window.end;
     const [rows, quotes, ticks] = await Promise.all([
       this.store.readSessionBars(keys),
-      this.store.readQuotes(data.symbol, data.window.start, until),
-      this.store.readTicks(data.symbol, data.window.start, until),
+      this.store.readStoredQuotes(data.symbol, date, data.window.start, until, data.quotes.capacity),
+      this.store.readStoredTicks(data.symbol, date, data.window.start, until, data.ticks.capacity),
     ]);
     if (this.session.symbol(data.symbol) !== data) return this.session.symbol(data.symbol) ?? data;
     const history = new Map<IsoDate, StoredBar[]>();

@@ -32,10 +32,25 @@ export interface SessionChange {
   readonly symbol: string | null;
 }
 
-/** A quote or tick accepted for a symbol. */
+/**
+ * A quote or tick accepted for a symbol; `seq` is its arrival number among the symbol's quotes (or
+ * ticks) of the date, continued across restarts (the store's key).
+ */
 export type MarketDataChange =
-  | { readonly type: 'quote'; readonly symbol: string; readonly date: IsoDate; readonly quote: Quote }
-  | { readonly type: 'tick'; readonly symbol: string; readonly date: IsoDate; readonly tick: Tick };
+  | {
+      readonly type: 'quote';
+      readonly symbol: string;
+      readonly date: IsoDate;
+      readonly seq: number;
+      readonly quote: Quote;
+    }
+  | {
+      readonly type: 'tick';
+      readonly symbol: string;
+      readonly date: IsoDate;
+      readonly seq: number;
+      readonly tick: Tick;
+    };
 
 /** The typed topics of the tree and their payloads. */
 export interface SessionTopics {

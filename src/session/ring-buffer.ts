@@ -31,6 +31,16 @@ export class RingBuffer<T> {
     this.total++;
   }
 
+  /**
+   * Fills an empty buffer with stored items (oldest first) of which `total` were ever pushed
+   * (`total` ≥ items; only the newest `capacity` items are kept).
+   */
+  restore(items: readonly T[], total: number): void {
+    if (this.total !== 0) throw new Error('restore needs an empty buffer');
+    for (const item of items) this.push(item);
+    this.total = Math.max(total, this.total);
+  }
+
   /** The most recent item. */
   latest(): T | null {
     if (this.size === 0) return null;

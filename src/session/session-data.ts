@@ -21,6 +21,7 @@ import type {
   RejectionCode,
   SessionPhase,
   StoredBar,
+  StoredMarketData,
   Tick,
   TickInput,
 } from '../domain/types.ts';
@@ -56,6 +57,9 @@ export interface SymbolSettingsInput {
 
 /** Largest accepted `historicalDays`. */
 export const MAX_HISTORICAL_DAYS = 260;
+
+/** A store holding no quotes or ticks for a symbol's date. */
+const NOTHING_STORED: StoredMarketData<never> = { items: [], count: 0, next: 0 };
 
 /**
  * The root of the tree: the session (date, active, clock) and the map symbol → SymbolSessionData.
@@ -284,24 +288,26 @@ export class SessionData implements SessionClock, ChangeSequence {
 
   /**
    * Completes a load: installs the historical bars, today's stored bars (with their revisions) and
-   * today's stored quotes and ticks (ascending),
-   * closes the windows the clock has passed, marks the symbol loaded and emits SYMBOL_LOADED.
+   * today's stored quotes and ticks (the latest, in arrival order, with their count and the next
+   * arrival number), closes the windows the clock has passed, marks the symbol loaded and emits
+   * SYMBOL_LOADED.
    */
   completeLoad(
     symbol: string,
     history: ReadonlyMap<IsoDate, readonly StoredBar[]>,
     today: readonly StoredBar[],
-    market: { readonly quotes: readonly Quote[]; readonly ticks: readonly Tick[] } = {
-      quotes: [],
-      ticks: [],
-    },
+    market: {
+      readonly quotes: StoredMarketData<Quote>;
+      readonly ticks: StoredMarketData<Tick>;
+    } = { quotes: NOTHING_STORED, ticks: NOTHING_STORED },
   ): SymbolData | undefined {
     const data = this.symbol(symbol);
     if (!data) return undefined;
     data.installHistory(history, this.next());
-    const inWindow = (item: { ts: Instant }) => item.ts >= data.window.start && item.ts < data.window.end;
-    for (const quote of market.quotes) if (inWindow(quote)) data.quotes.push(quote);
-    for (const tick of market.ticks) if (inWindow(tick)) data.ticks.push(tick);
+    data.quotes.restore(market.quotes.items, market.quotes.count);
+    data.ticks.restore(market.ticks.items, market.ticks.count);
+    data.nextQuoteSeq = market.quotes.next;
+    data.nextTickSeq = market.ticks.next;
     if (data.quotes.total > 0) data.quotesSeq = this.next();
     if (data.ticks.total > 0) data.ticksSeq = this.next();
     const day = data.day;
@@ -424,8 +430,9 @@ export class SessionData implements SessionClock, ChangeSequence {
         const { symbol: _symbol, ...quote } = q;
         data.quotes.push(quote);
         data.quotesSeq = this.next();
+        const seq = data.nextQuoteSeq++;
         if (this.events.has('marketData')) {
-          this.events.emit('marketData', { type: 'quote', symbol: data.symbol, date: data.date, quote });
+          this.events.emit('marketData', { type: 'quote', symbol: data.symbol, date: data.date, seq, quote });
         }
       },
       validateQuote,
@@ -440,8 +447,9 @@ export class SessionData implements SessionClock, ChangeSequence {
         const { symbol: _symbol, ...tick } = t;
         data.ticks.push(tick);
         data.ticksSeq = this.next();
+        const seq = data.nextTickSeq++;
         if (this.events.has('marketData')) {
-          this.events.emit('marketData', { type: 'tick', symbol: data.symbol, date: data.date, tick });
+          this.events.emit('marketData', { type: 'tick', symbol: data.symbol, date: data.date, seq, tick });
         }
       },
       validateTick,

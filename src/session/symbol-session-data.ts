@@ -62,6 +62,10 @@ export class SymbolSessionData {
   quotesSeq = 0;
   /** Change sequence of the last tick. */
   ticksSeq = 0;
+  /** Arrival number the next quote of the date takes (MarketDataChange.seq). */
+  nextQuoteSeq = 0;
+  /** Arrival number the next tick of the date takes. */
+  nextTickSeq = 0;
   private readonly byName = new Map<string, SessionInterval>();
 
   constructor(

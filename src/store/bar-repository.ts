@@ -13,9 +13,11 @@ import type {
   ClockMode,
   Instant,
   IsoDate,
+  MarketDataKey,
   Quote,
   QuoteInput,
   StoredBar,
+  StoredMarketData,
   Tick,
   TickInput,
 } from '../domain/types.ts';
@@ -54,6 +56,12 @@ export interface UpsertOptions {
   /** The caller guarantees that no two rows share a key: the duplicate check is skipped. */
   readonly distinct?: boolean;
 }
+
+/** A quote with the key it is stored under. */
+export type QuoteRecord = QuoteInput & MarketDataKey;
+
+/** A trade print with the key it is stored under. */
+export type TickRecord = TickInput & MarketDataKey;
 
 /** A symbol's persisted settings: the tree's own settings type. */
 export type SymbolConfigRecord = SymbolSettings;
@@ -215,59 +223,95 @@ export class BarRepository {
     return out;
   }
 
-  /** Appends quotes; a quote of the same symbol and millisecond replaces the stored one. */
-  async appendQuotes(rows: readonly QuoteInput[]): Promise<void> {
-    const unique = [...new Map(rows.map((q) => [`${q.symbol}\u0000${q.ts}`, q])).values()];
-    for (let start = 0; start < unique.length; start += this.#chunkSize) {
-      const chunk = unique.slice(start, start + this.#chunkSize);
-      await this.#db.execute(sql`insert into ${quotes} as q (symbol, ts, bid, bid_size, ask, ask_size)
+  /**
+   * Appends quotes under their key (symbol, session date, arrival number). A quote whose key is
+   * already stored is skipped, so a write retried after a lost acknowledgement stores nothing twice.
+   */
+  async appendQuotes(rows: readonly QuoteRecord[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += this.#chunkSize) {
+      const chunk = rows.slice(start, start + this.#chunkSize);
+      await this.#db.execute(sql`insert into ${quotes} (symbol, session_date, seq, ts, bid, bid_size, ask, ask_size)
         select * from unnest(${textArrayLiteral(chunk.map((q) => q.symbol))}::text[],
+          ${textArrayLiteral(chunk.map((q) => q.sessionDate))}::date[],
+          ${numberArrayLiteral(chunk.map((q) => q.seq))}::int4[],
           ${numberArrayLiteral(chunk.map((q) => q.ts))}::int8[],
           ${numberArrayLiteral(chunk.map((q) => q.bid))}::float8[],
           ${numberArrayLiteral(chunk.map((q) => q.bidSize))}::float8[],
           ${numberArrayLiteral(chunk.map((q) => q.ask))}::float8[],
           ${numberArrayLiteral(chunk.map((q) => q.askSize))}::float8[])
-        on conflict (symbol, ts) do update set bid = excluded.bid, bid_size = excluded.bid_size,
-          ask = excluded.ask, ask_size = excluded.ask_size`);
+        on conflict do nothing`);
     }
   }
 
-  /** Appends trade prints (several may share a millisecond). */
-  async appendTicks(rows: readonly TickInput[]): Promise<void> {
+  /** Appends trade prints under their key, like {@link appendQuotes}. */
+  async appendTicks(rows: readonly TickRecord[]): Promise<void> {
     for (let start = 0; start < rows.length; start += this.#chunkSize) {
       const chunk = rows.slice(start, start + this.#chunkSize);
-      await this.#db.execute(sql`insert into ${ticks} (symbol, ts, price, size)
+      await this.#db.execute(sql`insert into ${ticks} (symbol, session_date, seq, ts, price, size)
         select * from unnest(${textArrayLiteral(chunk.map((t) => t.symbol))}::text[],
+          ${textArrayLiteral(chunk.map((t) => t.sessionDate))}::date[],
+          ${numberArrayLiteral(chunk.map((t) => t.seq))}::int4[],
           ${numberArrayLiteral(chunk.map((t) => t.ts))}::int8[],
           ${numberArrayLiteral(chunk.map((t) => t.price))}::float8[],
-          ${numberArrayLiteral(chunk.map((t) => t.size))}::float8[])`);
+          ${numberArrayLiteral(chunk.map((t) => t.size))}::float8[])
+        on conflict do nothing`);
     }
   }
 
-  /** Quotes of a symbol with `from ≤ ts < to`, ascending. */
-  async readQuotes(symbol: string, from: Instant, to: Instant): Promise<Quote[]> {
-    const rows = await this.#db
-      .select({
-        ts: quotes.ts,
-        bid: quotes.bid,
-        bidSize: quotes.bidSize,
-        ask: quotes.ask,
-        askSize: quotes.askSize,
-      })
-      .from(quotes)
-      .where(and(eq(quotes.symbol, symbol), gte(quotes.ts, from), lt(quotes.ts, to)))
-      .orderBy(asc(quotes.ts));
-    return rows.map((r) => ({ ts: r.ts, bid: r.bid, bidSize: r.bidSize, ask: r.ask, askSize: r.askSize }));
+  /**
+   * A symbol's stored quotes of one session date with `from ≤ ts < to`, for a restore: the latest
+   * `limit` in arrival order, how many there are, and the arrival number after every stored quote
+   * of the date (whatever its ts). One statement.
+   */
+  async readStoredQuotes(
+    symbol: string,
+    date: IsoDate,
+    from: Instant,
+    to: Instant,
+    limit: number,
+  ): Promise<StoredMarketData<Quote>> {
+    const rows = await rowsOf<
+      MarketDataRow & { bid: number; bid_size: number; ask: number; ask_size: number }
+    >(
+      this.#db,
+      sql`select s.next, s.count, q.ts::float8 as ts, q.bid, q.bid_size, q.ask, q.ask_size
+        from (select coalesce(max(seq) + 1, 0)::int4 as next,
+                (count(*) filter (where ts >= ${from} and ts < ${to}))::int4 as count
+              from ${quotes} where symbol = ${symbol} and session_date = ${date}) s
+        left join lateral (select ts, bid, bid_size, ask, ask_size, seq from ${quotes}
+              where symbol = ${symbol} and session_date = ${date} and ts >= ${from} and ts < ${to}
+              order by seq desc limit ${limit}) q on true
+        order by q.seq`,
+    );
+    return storedMarketData(rows, (r) => ({
+      ts: Number(r.ts),
+      bid: r.bid,
+      bidSize: r.bid_size,
+      ask: r.ask,
+      askSize: r.ask_size,
+    }));
   }
 
-  /** Ticks of a symbol with `from ≤ ts < to`, in arrival order. */
-  async readTicks(symbol: string, from: Instant, to: Instant): Promise<Tick[]> {
-    const rows = await this.#db
-      .select({ ts: ticks.ts, price: ticks.price, size: ticks.size })
-      .from(ticks)
-      .where(and(eq(ticks.symbol, symbol), gte(ticks.ts, from), lt(ticks.ts, to)))
-      .orderBy(asc(ticks.ts), asc(ticks.id));
-    return rows.map((r) => ({ ts: r.ts, price: r.price, size: r.size }));
+  /** A symbol's stored ticks of one session date, like {@link readStoredQuotes}. */
+  async readStoredTicks(
+    symbol: string,
+    date: IsoDate,
+    from: Instant,
+    to: Instant,
+    limit: number,
+  ): Promise<StoredMarketData<Tick>> {
+    const rows = await rowsOf<MarketDataRow & { price: number; size: number }>(
+      this.#db,
+      sql`select s.next, s.count, t.ts::float8 as ts, t.price, t.size
+        from (select coalesce(max(seq) + 1, 0)::int4 as next,
+                (count(*) filter (where ts >= ${from} and ts < ${to}))::int4 as count
+              from ${ticks} where symbol = ${symbol} and session_date = ${date}) s
+        left join lateral (select ts, price, size, seq from ${ticks}
+              where symbol = ${symbol} and session_date = ${date} and ts >= ${from} and ts < ${to}
+              order by seq desc limit ${limit}) t on true
+        order by t.seq`,
+    );
+    return storedMarketData(rows, (r) => ({ ts: Number(r.ts), price: r.price, size: r.size }));
   }
 
   /** Creates or replaces a symbol's configuration. */
@@ -472,6 +516,25 @@ function affectedRows(result: unknown): number {
 }
 
 /** Rows of a raw statement: postgres.js returns an array, PGlite an object with `rows`. */
+/** A row of a stored quotes/ticks read: the date's figures, then one item (null columns: none). */
+interface MarketDataRow {
+  readonly next: number;
+  readonly count: number;
+  readonly ts: number | string | null;
+}
+
+function storedMarketData<R extends MarketDataRow, T>(
+  rows: readonly R[],
+  item: (row: R) => T,
+): StoredMarketData<T> {
+  const first = rows[0];
+  return {
+    items: rows.filter((r) => r.ts !== null).map(item),
+    count: Number(first?.count ?? 0),
+    next: Number(first?.next ?? 0),
+  };
+}
+
 async function rowsOf<T>(db: StoreDb, query: SQL): Promise<T[]> {
   const result: unknown = await db.execute(query);
   if (Array.isArray(result)) return result as T[];

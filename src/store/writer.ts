@@ -12,9 +12,9 @@
  *   back-off (`retryInitialMs` doubling up to `retryMaxMs`); so is a write still running after
  *   `writeTimeoutMs` (a connection that hangs). Items enqueued meanwhile are merged into
  *   the retried batch (newer bar versions win). Parts of a batch already written (bars, quotes, tick
- *   chunks) are not written again; bar and quote writes are idempotent upserts anyway. A tick chunk
- *   whose commit succeeded but whose answer was lost would be appended twice on retry (the only
- *   duplicate possible).
+ *   chunks) are not written again, and every write is idempotent anyway (bars are upserts; quotes
+ *   and ticks carry their arrival number as key), so a write whose commit succeeded but whose answer
+ *   was lost stores nothing twice when it is retried.
  * - **Bounded backlog.** At most `maxBacklog` items (bars + quotes + ticks, waiting or being
  *   written) are held. When full, a NEW item is refused: `enqueue*` returns `null`, the `refused`
  *   counter grows and `status().full` is true (a newer version of a bar already waiting is still
@@ -26,15 +26,15 @@
  *   resolves when everything enqueued before the call is durable (it waits through an outage);
  *   {@link BarWriter.close} flushes, then stops.
  */
-import type { Instant, IsoDate, Quote, QuoteInput, StoredBar, Tick, TickInput } from '../domain/types.ts';
-import type { BarRecord, UpsertOptions } from './bar-repository.ts';
+import type { Instant, IsoDate, Quote, StoredBar, Tick } from '../domain/types.ts';
+import type { BarRecord, QuoteRecord, TickRecord, UpsertOptions } from './bar-repository.ts';
 import { describeError, type StoreLog } from './database.ts';
 
 /** Where the writer writes (the {@link BarRepository}; a seam for tests). */
 export interface WriterSink {
   upsertBars(rows: readonly BarRecord[], options?: UpsertOptions): Promise<unknown>;
-  appendQuotes(rows: readonly QuoteInput[]): Promise<void>;
-  appendTicks(rows: readonly TickInput[]): Promise<void>;
+  appendQuotes(rows: readonly QuoteRecord[]): Promise<void>;
+  appendTicks(rows: readonly TickRecord[]): Promise<void>;
 }
 
 /** Options of {@link BarWriter}. */
@@ -150,9 +150,9 @@ class BarSet {
 interface Batch {
   bars: BarSet;
   barsDone: boolean;
-  quotes: QuoteInput[];
+  quotes: QuoteRecord[];
   quotesDone: boolean;
-  ticks: TickInput[];
+  ticks: TickRecord[];
   /** Ticks already appended. */
   ticksDone: number;
   /** Every item with a sequence number up to this one is in this batch or an earlier one. */
@@ -259,12 +259,17 @@ export class BarWriter {
     return this.#accepted();
   }
 
-  /** Queues a quote (`date` is the session date, unused by the store). @returns as {@link enqueueBar}. */
-  enqueueQuote(symbol: string, _date: IsoDate, quote: Quote): number | null {
+  /**
+   * Queues a quote, keyed by its session date and arrival number (`seq`, see MarketDataChange).
+   * @returns as {@link enqueueBar}.
+   */
+  enqueueQuote(symbol: string, date: IsoDate, seq: number, quote: Quote): number | null {
     if (this.#closed) return this.#refuse('quotes');
     if (!this.#room('quotes')) return null;
     this.#pending.quotes.push({
       symbol,
+      sessionDate: date,
+      seq,
       ts: quote.ts,
       bid: quote.bid,
       bidSize: quote.bidSize,
@@ -274,11 +279,18 @@ export class BarWriter {
     return this.#accepted();
   }
 
-  /** Queues a trade print (`date` is the session date, unused by the store). @returns as {@link enqueueBar}. */
-  enqueueTick(symbol: string, _date: IsoDate, tick: Tick): number | null {
+  /** Queues a trade print, keyed like {@link enqueueQuote}. @returns as {@link enqueueBar}. */
+  enqueueTick(symbol: string, date: IsoDate, seq: number, tick: Tick): number | null {
     if (this.#closed) return this.#refuse('ticks');
     if (!this.#room('ticks')) return null;
-    this.#pending.ticks.push({ symbol, ts: tick.ts, price: tick.price, size: tick.size });
+    this.#pending.ticks.push({
+      symbol,
+      sessionDate: date,
+      seq,
+      ts: tick.ts,
+      price: tick.price,
+      size: tick.size,
+    });
     return this.#accepted();
   }
 

@@ -82,8 +82,8 @@ export interface TestDatabase {
   readonly url: string | undefined;
   /** The options it was opened with (to open it again, e.g. as a restarted server would). */
   readonly options: OpenDatabaseOptions;
-  /** Closes the database and opens the same data again. */
-  reopen(): Promise<Database>;
+  /** Closes the database and opens the same data again (with some options changed). */
+  reopen(overrides?: Partial<OpenDatabaseOptions>): Promise<Database>;
   /** Closes it and deletes the data. */
   dispose(): Promise<void>;
 }
@@ -117,9 +117,9 @@ export async function createTestDatabase(
     dataDir,
     url: scratch?.url,
     options,
-    async reopen() {
+    async reopen(overrides = {}) {
       await database.close();
-      database = await openDatabase(options);
+      database = await openDatabase({ ...options, ...overrides });
       return database;
     },
     async dispose() {

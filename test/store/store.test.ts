@@ -2,14 +2,20 @@
  * The store suite: runs on PGlite, and on the PostgreSQL server of DATABASE_URL when it is set
  * (each test on a fresh database, see test/helpers/db.ts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
 import { type BarRecord, BarRepository } from '../../src/store/bar-repository.ts';
-import { DatabaseUnavailableError, DataDirLockedError, openDatabase } from '../../src/store/database.ts';
+import {
+  DatabaseUnavailableError,
+  DataDirLockedError,
+  defaultMigrationsFolder,
+  openDatabase,
+} from '../../src/store/database.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
 import { numberArrayLiteral, textArrayLiteral } from '../../src/store/pg-array.ts';
 import { BarWriter, type WriterSink } from '../../src/store/writer.ts';
@@ -19,6 +25,7 @@ import {
   testDatabaseUrl,
   testDrivers,
   useTestDatabase,
+  withTestDatabase,
 } from '../helpers/db.ts';
 
 const MIN = 60_000;
@@ -93,9 +100,65 @@ describe.each(testDrivers())('store on %s', (driver) => {
       sql`select count(*)::int4 as n from drizzle.__drizzle_migrations`,
     );
     const rows = Array.isArray(applied) ? applied : (applied as { rows: unknown[] }).rows;
-    expect(rows).toEqual([{ n: 1 }]);
+    const journal = JSON.parse(
+      readFileSync(join(defaultMigrationsFolder, 'meta', '_journal.json'), 'utf8'),
+    ) as {
+      entries: unknown[];
+    };
+    expect(rows).toEqual([{ n: journal.entries.length }]);
     const bars = await new BarRepository(reopened).readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
     expect(bars).toHaveLength(3);
+  });
+
+  it('migrates quotes and ticks stored under the first schema to arrival-numbered keys', async () => {
+    const firstOnly = await mkdtemp(join(tmpdir(), 'migrations-'));
+    try {
+      await cp(defaultMigrationsFolder, firstOnly, { recursive: true });
+      const journalFile = join(firstOnly, 'meta', '_journal.json');
+      const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] };
+      await writeFile(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }));
+      await withTestDatabase(
+        driver,
+        async (db) => {
+          // 2024-03-04 in New York: 14:30Z, 23:30Z and 02:00Z of the next UTC day (21:00 ET).
+          const late = Date.UTC(2024, 2, 5, 2, 0);
+          await db.database.db.execute(sql`insert into quotes (symbol, ts, bid, bid_size, ask, ask_size) values
+            ('SPY', ${late}, 3, 1, 3.1, 1), ('SPY', ${OPEN_0304}, 1, 1, 1.1, 1),
+            ('SPY', ${OPEN_0304 + 9 * 3_600_000}, 2, 1, 2.1, 1), ('SPY', ${OPEN_0304 + DAY}, 4, 1, 4.1, 1)`);
+          await db.database.db.execute(sql`insert into ticks (symbol, ts, price, size) values
+            ('SPY', ${OPEN_0304}, 1, 10), ('SPY', ${OPEN_0304}, 2, 20), ('QQQ', ${OPEN_0304}, 7, 1)`);
+          const repo = new BarRepository(await db.reopen({ migrationsFolder: defaultMigrationsFolder }));
+          const quote = (ts: number, bid: number) => ({ ts, bid, bidSize: 1, ask: bid + 0.1, askSize: 1 });
+          expect(await repo.readStoredQuotes('SPY', DATES[0], 0, Number.MAX_SAFE_INTEGER, 10)).toEqual({
+            items: [quote(OPEN_0304, 1), quote(OPEN_0304 + 9 * 3_600_000, 2), quote(late, 3)],
+            count: 3,
+            next: 3,
+          });
+          expect(await repo.readStoredQuotes('SPY', DATES[1], 0, Number.MAX_SAFE_INTEGER, 10)).toMatchObject({
+            count: 1,
+            next: 1,
+          });
+          expect(await repo.readStoredTicks('SPY', DATES[0], 0, Number.MAX_SAFE_INTEGER, 10)).toEqual({
+            items: [
+              { ts: OPEN_0304, price: 1, size: 10 },
+              { ts: OPEN_0304, price: 2, size: 20 },
+            ],
+            count: 2,
+            next: 2,
+          });
+          // New arrivals continue the numbering; the old key no longer collapses a millisecond.
+          await repo.appendQuotes([{ symbol: 'SPY', sessionDate: DATES[0], seq: 3, ...quote(late, 5) }]);
+          expect(await repo.readStoredQuotes('SPY', DATES[0], 0, Number.MAX_SAFE_INTEGER, 1)).toEqual({
+            items: [quote(late, 5)],
+            count: 4,
+            next: 4,
+          });
+        },
+        { migrationsFolder: firstOnly },
+      );
+    } finally {
+      await rm(firstOnly, { recursive: true, force: true });
+    }
   });
 
   it('upserts bars, applies corrections with their revision and leaves identical rows alone', async () => {
@@ -237,26 +300,60 @@ describe.each(testDrivers())('store on %s', (driver) => {
     expect(await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(3);
   });
 
-  it('appends quotes and ticks', async () => {
+  it('appends quotes and ticks under their arrival number: every update of a millisecond, nothing twice', async () => {
     const repo = repoOf();
-    await repo.appendQuotes([
-      { symbol: 'SPY', ts: OPEN_0304, bid: 1, bidSize: 10, ask: 1.1, askSize: 20 },
-      { symbol: 'SPY', ts: OPEN_0304 + 5, bid: 2, bidSize: 10, ask: 2.1, askSize: 20 },
-      { symbol: 'SPY', ts: OPEN_0304 + 5, bid: 3, bidSize: 10, ask: 3.1, askSize: 20 },
-    ]);
+    const d = DATES[0];
+    const quote = (seq: number, ts: number, bid: number) => ({
+      symbol: 'SPY',
+      sessionDate: d,
+      seq,
+      ts,
+      bid,
+      bidSize: 10,
+      ask: bid + 0.1,
+      askSize: 20,
+    });
+    await repo.appendQuotes([quote(0, OPEN_0304, 1), quote(1, OPEN_0304 + 5, 2), quote(2, OPEN_0304 + 5, 3)]);
+    // A retried write (its first commit's answer lost) stores nothing twice; an arrival out of ts
+    // order stays in arrival order.
+    await repo.appendQuotes([quote(2, OPEN_0304 + 5, 3), quote(3, OPEN_0304 + 1, 4)]);
     await repo.appendTicks([
-      { symbol: 'SPY', ts: OPEN_0304, price: 1, size: 100 },
-      { symbol: 'SPY', ts: OPEN_0304, price: 1.01, size: 50 },
-      { symbol: 'QQQ', ts: OPEN_0304, price: 7, size: 1 },
+      { symbol: 'SPY', sessionDate: d, seq: 0, ts: OPEN_0304, price: 1, size: 100 },
+      { symbol: 'SPY', sessionDate: d, seq: 1, ts: OPEN_0304, price: 1.01, size: 50 },
+      { symbol: 'QQQ', sessionDate: d, seq: 0, ts: OPEN_0304, price: 7, size: 1 },
     ]);
-    expect(await repo.readQuotes('SPY', OPEN_0304, OPEN_0304 + MIN)).toEqual([
-      { ts: OPEN_0304, bid: 1, bidSize: 10, ask: 1.1, askSize: 20 },
-      { ts: OPEN_0304 + 5, bid: 3, bidSize: 10, ask: 3.1, askSize: 20 },
-    ]);
-    expect(await repo.readTicks('SPY', OPEN_0304, OPEN_0304 + 1)).toEqual([
-      { ts: OPEN_0304, price: 1, size: 100 },
-      { ts: OPEN_0304, price: 1.01, size: 50 },
-    ]);
+    await repo.appendTicks([{ symbol: 'SPY', sessionDate: d, seq: 1, ts: OPEN_0304, price: 1.01, size: 50 }]);
+    const q = (ts: number, bid: number) => ({ ts, bid, bidSize: 10, ask: bid + 0.1, askSize: 20 });
+    expect(await repo.readStoredQuotes('SPY', d, OPEN_0304, OPEN_0304 + MIN, 10)).toEqual({
+      items: [q(OPEN_0304, 1), q(OPEN_0304 + 5, 2), q(OPEN_0304 + 5, 3), q(OPEN_0304 + 1, 4)],
+      count: 4,
+      next: 4,
+    });
+    // The latest `limit` only; a range that stops early counts what it holds, and the next arrival
+    // number still follows every stored quote of the date.
+    expect(await repo.readStoredQuotes('SPY', d, OPEN_0304, OPEN_0304 + MIN, 2)).toEqual({
+      items: [q(OPEN_0304 + 5, 3), q(OPEN_0304 + 1, 4)],
+      count: 4,
+      next: 4,
+    });
+    expect(await repo.readStoredQuotes('SPY', d, OPEN_0304, OPEN_0304 + 2, 10)).toEqual({
+      items: [q(OPEN_0304, 1), q(OPEN_0304 + 1, 4)],
+      count: 2,
+      next: 4,
+    });
+    expect(await repo.readStoredQuotes('SPY', DATES[1], 0, Number.MAX_SAFE_INTEGER, 10)).toEqual({
+      items: [],
+      count: 0,
+      next: 0,
+    });
+    expect(await repo.readStoredTicks('SPY', d, OPEN_0304, OPEN_0304 + 1, 10)).toEqual({
+      items: [
+        { ts: OPEN_0304, price: 1, size: 100 },
+        { ts: OPEN_0304, price: 1.01, size: 50 },
+      ],
+      count: 2,
+      next: 2,
+    });
   });
 
   it('saves, lists and deletes symbol configuration, and keeps the session state', async () => {
@@ -312,8 +409,8 @@ describe.each(testDrivers())('store on %s', (driver) => {
     const first = rows[0]!;
     const seq = writer.enqueueBar('SPY', '1m', DATES[0], { ...first, close: 1, revision: 1 });
     expect(seq).toBe(391);
-    writer.enqueueQuote('SPY', DATES[0], { ts: OPEN_0304, bid: 1, bidSize: 1, ask: 2, askSize: 1 });
-    writer.enqueueTick('SPY', DATES[0], { ts: OPEN_0304, price: 1.5, size: 3 });
+    writer.enqueueQuote('SPY', DATES[0], 0, { ts: OPEN_0304, bid: 1, bidSize: 1, ask: 2, askSize: 1 });
+    writer.enqueueTick('SPY', DATES[0], 0, { ts: OPEN_0304, price: 1.5, size: 3 });
     expect(writer.status()).toMatchObject({ acceptedSeq: 393, durableSeq: 0, backlog: { total: 392 } });
 
     // Written within the bounded delay, without a flush.
@@ -374,7 +471,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
     expect(writer.hasCapacity()).toBe(false);
     // A newer version of a waiting bar takes no room: still accepted.
     expect(writer.enqueueBar('SPY', '1m', DATES[0], { ...rows[0]!, close: 7, revision: 1 })).toBe(101);
-    expect(writer.enqueueTick('SPY', DATES[0], { ts: OPEN_0304, price: 1, size: 1 })).toBeNull();
+    expect(writer.enqueueTick('SPY', DATES[0], 0, { ts: OPEN_0304, price: 1, size: 1 })).toBeNull();
 
     const flushed = writer.flush();
     await waitFor(() => writer.status().failedAttempts >= 4, 3_000);
@@ -497,7 +594,7 @@ describe.runIf(testDrivers().includes('postgres'))('store on postgres: faults', 
       await proxy.cut();
       for (const r of rows.slice(10)) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
       writer.enqueueBar('SPY', '1m', DATES[0], { ...rows[0]!, close: 3, revision: 1 });
-      writer.enqueueTick('SPY', DATES[0], { ts: OPEN_0304, price: 3, size: 1 });
+      writer.enqueueTick('SPY', DATES[0], 0, { ts: OPEN_0304, price: 3, size: 1 });
       await waitFor(() => writer.status().failedAttempts >= 3, 10_000);
       expect(writer.status()).toMatchObject({
         healthy: false,
@@ -512,7 +609,9 @@ describe.runIf(testDrivers().includes('postgres'))('store on postgres: faults', 
       const stored = await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
       expect(stored).toHaveLength(390);
       expect(stored[0]).toMatchObject({ close: 3, revision: 1 });
-      expect(await repo.readTicks('SPY', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
+      expect(await repo.readStoredTicks('SPY', DATES[0], 0, Number.MAX_SAFE_INTEGER, 10)).toMatchObject({
+        count: 1,
+      });
       await writer.close();
     } finally {
       await database.close();
