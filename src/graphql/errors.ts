@@ -12,12 +12,17 @@ export function userError(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
 
+/** An error's extensions (graphql-jit makes GraphQLErrors without any, whatever the type says). */
+function extensionsOf(error: GraphQLError): Readonly<Record<string, unknown>> {
+  return (error.extensions as Readonly<Record<string, unknown>> | undefined) ?? {};
+}
+
 /** Whether an error is one of ours (its message and code may be shown). */
 function codeOf(error: unknown): string | null {
   if (error instanceof ServiceError) return error.code;
   if (error instanceof IntervalError) return error.code;
   if (error instanceof GraphQLError) {
-    const code = error.extensions['code'];
+    const code = extensionsOf(error)['code'];
     return typeof code === 'string' ? code : null;
   }
   return null;
@@ -29,14 +34,43 @@ export interface ErrorLog {
 }
 
 /**
+ * A request error without a code of its own — a variable that does not coerce to its type, from
+ * graphql-js (mutations) or graphql-jit (queries and subscriptions) alike — becomes BAD_USER_INPUT
+ * with HTTP status 400 (what yoga's own executor answers), its message kept whole: it names the
+ * variable and the place in it (`Variable "$bars" got invalid value "x" at "bars[3].open"; …`).
+ */
+function requestError(error: GraphQLError, code: string): GraphQLError {
+  const extensions = extensionsOf(error);
+  const http = extensions['http'];
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    extensions: {
+      ...extensions,
+      code,
+      http: { ...(typeof http === 'object' && http !== null ? http : {}), status: 400 },
+    },
+  });
+}
+
+/**
  * The yoga `maskError` hook: keeps our errors (with their code), GraphQL's own request errors
- * (syntax, validation, variable coercion — no original error) and masks the rest.
+ * (syntax and validation with yoga's codes, variable coercion as BAD_USER_INPUT) and masks the rest.
  */
 export function createMaskError(log: ErrorLog | null) {
   return (error: unknown, message: string): Error => {
     if (error instanceof GraphQLError) {
-      const original = error.originalError;
-      if (original === undefined || original === null) return error;
+      const original = error.originalError ?? null;
+      if (error.path === undefined && codeOf(error) === null) {
+        // Outside execution and without a code: a variable that did not coerce (syntax and
+        // validation errors carry yoga's codes). A scalar of ours may have said why, with a code.
+        const inner = original === null ? null : codeOf(original);
+        if (original === null || original instanceof GraphQLError || inner !== null) {
+          return requestError(error, inner ?? 'BAD_USER_INPUT');
+        }
+      }
+      if (original === null) return error;
       const code = codeOf(original);
       if (code !== null) {
         return new GraphQLError(original.message, {
@@ -44,7 +78,7 @@ export function createMaskError(log: ErrorLog | null) {
           ...(error.source ? { source: error.source } : {}),
           ...(error.positions ? { positions: error.positions } : {}),
           ...(error.path ? { path: error.path } : {}),
-          extensions: { ...error.extensions, code },
+          extensions: { ...extensionsOf(error), code },
         });
       }
       if (original instanceof GraphQLError) return createMaskError(log)(original, message);

@@ -98,6 +98,51 @@ describe('ingest validation', () => {
     expect(r.data).toBeUndefined();
   });
 
+  it('refuses a variable of the wrong type as BAD_USER_INPUT (HTTP 400), naming the item and field', async () => {
+    const post = async (query: string, variables: Record<string, unknown>, accept?: string) => {
+      const response = await api.yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          ...(accept ? { accept } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as {
+        errors?: { message: string; extensions?: { code?: string } }[];
+      };
+      return { status: response.status, errors: body.errors ?? [] };
+    };
+    const ingest = `mutation($bars: [BarInput!]!) { ingestBars(bars: $bars) { accepted } }`;
+    const good = barInput('SPY', bars[3]!);
+    // A mutation (graphql-js): a value of the wrong type, and a missing field, in the third item.
+    const wrong = await post(ingest, { bars: [good, good, { ...good, open: 'x' }] });
+    expect(wrong.status).toBe(400);
+    expect(wrong.errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(wrong.errors[0]!.message).toContain('"bars[2].open"');
+    const { volume: _volume, ...incomplete } = good;
+    const missing = await post(ingest, { bars: [good, good, incomplete] });
+    expect([missing.status, missing.errors.map((e) => e.extensions?.code)]).toEqual([
+      400,
+      ['BAD_USER_INPUT'],
+    ]);
+    expect(missing.errors[0]!.message).toMatch(/"bars\[2\]".*"volume"/);
+    // A query (graphql-jit), with both JSON media types.
+    const quotes = `query($n: Int!) { symbol(symbol: "SPY") { quotes(last: $n) { ts } } }`;
+    for (const accept of [undefined, 'application/graphql-response+json']) {
+      const r = await post(quotes, { n: 'many' }, accept);
+      expect([accept, r.status, r.errors.map((e) => e.extensions?.code)]).toEqual([
+        accept,
+        400,
+        ['BAD_USER_INPUT'],
+      ]);
+      expect(r.errors[0]!.message).toContain('"$n"');
+    }
+    const absent = await post(quotes, {});
+    expect([absent.status, absent.errors.map((e) => e.extensions?.code)]).toEqual([400, ['BAD_USER_INPUT']]);
+  });
+
   it('refuses a batch above 10,000 items as BATCH_TOO_LARGE', async () => {
     const item = barInput('SPY', bars[3]!);
     const r = await api.gql(`mutation($bars: [BarInput!]!) { ingestBars(bars: $bars) { accepted } }`, {
