@@ -13,16 +13,17 @@
  * and answers above 4 MB. The cache holds at most `maxEntries` answers and `maxBytes` in total,
  * least recently used first out.
  *
- * An answer is kept as UTF-8 bytes, encoded once: a JSON response (`application/json` or
- * `application/graphql-response+json`, negotiated by yoga as for any answer) is then one write of
- * those bytes, where a string body would be encoded again for every client. SSE and multipart
- * answers of a cached result still go through yoga's own processors.
+ * An answer is kept as UTF-8 bytes, encoded once (src/graphql/json-answers.ts writes them, and
+ * compresses them once for the clients that accept gzip), where a string body would be encoded
+ * again for every client. SSE and multipart answers of a cached result go through yoga's own
+ * processors.
  */
 import type { DocumentNode, ExecutionResult } from 'graphql/index.js';
 import { getOperationAST } from 'graphql/index.js';
-import { type Plugin, processRegularResult } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import type { SessionData } from '../session/session-data.ts';
 import type { Context } from './builder.ts';
+import { rememberAnswerBytes } from './json-answers.ts';
 
 /** Set in a context's memo by anything that reads outside the tree. */
 export const UNCACHEABLE = 'uncacheable';
@@ -31,29 +32,6 @@ interface Entry {
   readonly seq: number;
   readonly result: ExecutionResult;
   readonly bytes: number;
-}
-
-/** The JSON media types of yoga's regular result processor, most specific first. */
-const JSON_MEDIA_TYPES = ['application/graphql-response+json', 'application/json'] as const;
-
-/**
- * The JSON media type yoga's regular processor answers with for this `Accept` header: the first
- * listed range that matches one of the two, and `application/json` when a range matches both
- * (as in `processRegularResult`'s negotiation: `*\/*` and `application/*` get `application/json`).
- */
-export function acceptedJsonType(accept: string | null): (typeof JSON_MEDIA_TYPES)[number] | null {
-  for (const range of (accept ?? '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
-    const [type, ...params] = range.split(';');
-    const charset = params.find((param) => param.includes('charset='));
-    if (!type || (charset !== undefined && charset !== 'charset=utf-8')) continue;
-    const [main, sub] = type.split('/');
-    const matches = JSON_MEDIA_TYPES.filter((media) => {
-      const [mediaMain, mediaSub] = media.split('/');
-      return (main === '*' || main === mediaMain) && (sub === '*' || sub === mediaSub);
-    });
-    if (matches.length > 0) return matches.at(-1)!;
-  }
-  return null;
 }
 
 type Stringified = ExecutionResult & { stringify?: (result: unknown) => string };
@@ -73,7 +51,6 @@ export function resultCachePlugin(session: SessionData, options: ResultCacheOpti
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   const entries = new Map<string, Entry>();
-  const encoded = new WeakMap<ExecutionResult, Uint8Array<ArrayBuffer>>();
   const encoder = new TextEncoder();
   let bytes = 0;
 
@@ -112,7 +89,7 @@ export function resultCachePlugin(session: SessionData, options: ResultCacheOpti
           if (body.length > maxEntryBytes) return;
           const buffer = encoder.encode(body);
           const cached: Stringified = { ...done, stringify: () => body };
-          encoded.set(cached, buffer);
+          rememberAnswerBytes(cached, buffer);
           setResult(cached);
           entries.set(key, { seq, result: cached, bytes: buffer.byteLength });
           bytes += buffer.byteLength;
@@ -122,23 +99,6 @@ export function resultCachePlugin(session: SessionData, options: ResultCacheOpti
           }
         },
       };
-    },
-    onResultProcess({ request, result, resultProcessor, setResultProcessor }) {
-      if (resultProcessor !== processRegularResult || Array.isArray(result)) return;
-      const buffer = encoded.get(result as ExecutionResult);
-      const mediaType = buffer && acceptedJsonType(request.headers.get('accept'));
-      if (!buffer || !mediaType) return;
-      setResultProcessor(
-        (_result, fetchAPI) =>
-          new fetchAPI.Response(buffer, {
-            status: 200,
-            headers: {
-              'Content-Type': `${mediaType}; charset=utf-8`,
-              'Content-Length': String(buffer.byteLength),
-            },
-          }),
-        mediaType,
-      );
     },
   };
 }

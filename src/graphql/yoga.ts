@@ -17,6 +17,7 @@ import { createYoga as createYogaServer, type Plugin, type YogaServerInstance } 
 import { adminAccess } from './auth.ts';
 import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './builder.ts';
 import { createMaskError, type ErrorLog } from './errors.ts';
+import { jsonAnswersPlugin } from './json-answers.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import { SessionPubSub } from './pubsub.ts';
 import { type ResultCacheOptions, resultCachePlugin } from './result-cache.ts';
@@ -203,6 +204,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
         blockFieldSuggestion: { enabled: true },
       }),
       ...(deps.resultCache === false ? [] : [resultCachePlugin(session, deps.resultCache ?? {})]),
+      jsonAnswersPlugin(),
       useGraphQlJit(
         {},
         {

@@ -11,9 +11,12 @@
  * | `GET /metrics` | Prometheus metrics |
  * | `GET /` | redirects to `/graphql` (GraphiQL in a browser) |
  *
- * Errors are JSON `{ "error": { "code", "message" } }` with a 4xx status.
+ * Errors are JSON `{ "error": { "code", "message" } }` with a 4xx status. The export and the CSV
+ * files are gzip-compressed for clients that accept it (src/http/content-encoding.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline, type Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { ServiceError } from '../domain/errors.ts';
 import { IntervalError, parseInterval } from '../domain/intervals.ts';
@@ -23,6 +26,7 @@ import { exportSession } from '../session/export.ts';
 import type { SessionData } from '../session/session-data.ts';
 import type { BarSequence } from '../session/session-interval.ts';
 import type { SymbolSessionData } from '../session/symbol-session-data.ts';
+import { acceptsGzip, gzipBytes, MIN_COMPRESSED_BYTES } from './content-encoding.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
 /** What the routes read. */
@@ -52,6 +56,21 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
     'cache-control': 'no-store',
   });
   res.end(text);
+}
+
+/** A large JSON answer (the export): gzip-compressed when the client accepts it. */
+async function sendLargeJson(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  const gzip = acceptsGzip(req.headers['accept-encoding']) && bytes.byteLength >= MIN_COMPRESSED_BYTES;
+  const sent = gzip ? await gzipBytes(bytes) : bytes;
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': sent.byteLength,
+    'cache-control': 'no-store',
+    vary: 'Accept-Encoding',
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+  });
+  res.end(sent);
 }
 
 function iso(instant: Instant | null): string {
@@ -95,27 +114,42 @@ function barLine(bar: Bar): string {
 }
 
 function sendCsv(
+  req: IncomingMessage,
   res: ServerResponse,
   filename: string,
   write: (push: (chunk: string) => void) => void,
 ): void {
+  const gzip = acceptsGzip(req.headers['accept-encoding']);
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="${filename}"`,
     'cache-control': 'no-store',
+    vary: 'Accept-Encoding',
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
   });
+  let out: Writable = res;
+  if (gzip) {
+    const compressor = createGzip();
+    pipeline(compressor, res, () => undefined);
+    out = compressor;
+  }
   let buffer = '';
   write((chunk) => {
     buffer += chunk;
     if (buffer.length >= 64 * 1024) {
-      res.write(buffer);
+      out.write(buffer);
       buffer = '';
     }
   });
-  res.end(buffer);
+  out.end(buffer);
 }
 
-function barsCsv(session: SessionData, params: URLSearchParams, res: ServerResponse): void {
+function barsCsv(
+  session: SessionData,
+  params: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const data = requireSymbol(session, params.get('symbol'));
   const name = canonicalInterval(params.get('interval') ?? data.baseInterval);
   const historical = params.get('historical') === '1' || params.get('historical') === 'true';
@@ -130,13 +164,18 @@ function barsCsv(session: SessionData, params: URLSearchParams, res: ServerRespo
   const to = instantParam(params, 'to');
   const lo = from === null ? 0 : sequence.lowerBound(from);
   const hi = to === null ? sequence.size : sequence.lowerBound(to);
-  sendCsv(res, `${data.symbol}-${name}${historical ? '-historical' : ''}.csv`, (push) => {
+  sendCsv(req, res, `${data.symbol}-${name}${historical ? '-historical' : ''}.csv`, (push) => {
     push(BAR_HEADER);
     for (let p = lo; p < hi; p++) push(barLine(sequence.at(p)));
   });
 }
 
-function gapsCsv(session: SessionData, params: URLSearchParams, res: ServerResponse): void {
+function gapsCsv(
+  session: SessionData,
+  params: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const symbolParam = params.get('symbol');
   const symbols =
     symbolParam === null || symbolParam === '' ? session.symbols() : [requireSymbol(session, symbolParam)];
@@ -145,7 +184,7 @@ function gapsCsv(session: SessionData, params: URLSearchParams, res: ServerRespo
   if (wanted !== null && symbols.length === 1 && !symbols[0]!.interval(wanted)) {
     throw new HttpError(404, 'NOT_FOUND', `${symbols[0]!.symbol} holds no ${wanted} interval`);
   }
-  sendCsv(res, 'gaps.csv', (push) => {
+  sendCsv(req, res, 'gaps.csv', (push) => {
     push('symbol,interval,start,end,missing_bars\n');
     for (const data of symbols) {
       for (const interval of data.intervals()) {
@@ -219,14 +258,14 @@ export async function handleRoute(
                 .split(',')
                 .map((s) => s.trim())
                 .filter((s) => s !== '');
-        sendJson(res, 200, exportSession(deps.session, url.searchParams.get('since'), symbols));
+        await sendLargeJson(req, res, exportSession(deps.session, url.searchParams.get('since'), symbols));
         break;
       }
       case '/export/bars.csv':
-        barsCsv(deps.session, url.searchParams, res);
+        barsCsv(deps.session, url.searchParams, req, res);
         break;
       case '/export/gaps.csv':
-        gapsCsv(deps.session, url.searchParams, res);
+        gapsCsv(deps.session, url.searchParams, req, res);
         break;
     }
   } catch (error) {

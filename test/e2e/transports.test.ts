@@ -4,6 +4,8 @@
  * listeners; graphql-http's server audits pass without error or warning; the plain routes answer.
  */
 
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { serverAudits } from 'graphql-http';
 import { createClient as createSseClient } from 'graphql-sse';
 import { type Client, createClient as createWsClient } from 'graphql-ws';
@@ -290,5 +292,91 @@ describe('plain routes', () => {
     expect((await fetch(`${http.url}/export/bars.csv?symbol=NOPE`)).status).toBe(404);
     expect((await fetch(`${http.url}/export/bars.csv`)).status).toBe(400);
     expect((await fetch(`${http.url}/export/bars.csv?symbol=SPY&interval=7x`)).status).toBe(400);
+  });
+  it('gzips large answers for clients that accept it: GraphQL (cached and not), export, CSV; never SSE', async () => {
+    const query = JSON.stringify({
+      query:
+        '{ symbol(symbol: "SPY") { interval(name: "1m") { bars { nodes { ts open high low close volume } } } } }',
+    });
+    const raw = (path: string, headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+        (resolve, reject) => {
+          const req = request(
+            `${http.url}${path}`,
+            { method: body === undefined ? 'GET' : 'POST', headers },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        },
+      );
+    const json = { 'content-type': 'application/json' };
+    const plain = await raw('/graphql', json, query);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['vary']).toBe('Accept-Encoding');
+    expect(plain.body.byteLength).toBeGreaterThan(2_000);
+    for (let i = 0; i < 2; i++) {
+      // The first answer is executed and cached, the second served from the cache: both gzipped.
+      const zipped = await raw('/graphql', { ...json, 'accept-encoding': 'br;q=1, gzip;q=0.8' }, query);
+      expect([zipped.status, zipped.headers['content-encoding'], zipped.headers['vary']]).toEqual([
+        200,
+        'gzip',
+        'Accept-Encoding',
+      ]);
+      expect(Number(zipped.headers['content-length'])).toBe(zipped.body.byteLength);
+      expect(zipped.body.byteLength).toBeLessThan(plain.body.byteLength / 3);
+      expect(gunzipSync(zipped.body).toString()).toBe(plain.body.toString());
+    }
+    // An answer read from the store is never cached: compressed all the same.
+    const stored = JSON.stringify({
+      query:
+        '{ symbol(symbol: "SPY") { historical { interval(name: "1m") { bars(from: "2011-01-03T00:00:00Z", first: 200) { nodes { ts close } } } } } }',
+    });
+    const storedPlain = await raw('/graphql', json, stored);
+    const storedZipped = await raw('/graphql', { ...json, 'accept-encoding': 'gzip' }, stored);
+    expect(storedZipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(storedZipped.body).toString()).toBe(storedPlain.body.toString());
+    // Refused or unknown codings, and small answers, go as they are.
+    for (const encoding of ['gzip;q=0', 'br', 'identity']) {
+      const r = await raw('/graphql', { ...json, 'accept-encoding': encoding }, query);
+      expect([encoding, r.headers['content-encoding']]).toEqual([encoding, undefined]);
+    }
+    const small = await raw(
+      '/graphql',
+      { ...json, 'accept-encoding': 'gzip' },
+      JSON.stringify({ query: '{ session { date } }' }),
+    );
+    expect([small.headers['content-encoding'], small.body.toString()]).toEqual([
+      undefined,
+      `{"data":{"session":{"date":"${DATE}"}}}`,
+    ]);
+    // The export and the CSV files.
+    for (const path of ['/export?symbols=SPY', '/export/bars.csv?symbol=SPY&interval=1m']) {
+      const unzipped = await raw(path, {});
+      const zipped = await raw(path, { 'accept-encoding': '*' });
+      expect([path, unzipped.headers['content-encoding'], zipped.headers['content-encoding']]).toEqual([
+        path,
+        undefined,
+        'gzip',
+      ]);
+      expect(gunzipSync(zipped.body).toString()).toBe(unzipped.body.toString());
+    }
+    // A subscription's event stream is never compressed (it would hold events back).
+    const sse = new AbortController();
+    const events = await fetch(`${http.url}/graphql`, {
+      method: 'POST',
+      headers: { ...json, accept: 'text/event-stream', 'accept-encoding': 'gzip' },
+      body: JSON.stringify({ query: 'subscription { sessionEvents { kind } }' }),
+      signal: sse.signal,
+    });
+    expect(events.headers.get('content-type')).toBe('text/event-stream');
+    expect(events.headers.get('content-encoding') ?? 'none').toBe('none');
+    sse.abort();
   });
 });
