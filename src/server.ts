@@ -33,10 +33,9 @@ const demo = app.demo
   : '';
 console.log(`
 Session data service listening on ${http.url}
-${demo}
   GraphiQL (open in a browser): ${graphqlUrl}
   admin token${generatedToken ? ' (generated; set ADMIN_TOKEN to choose one)' : ''}: ${adminToken}
-
+${demo}
 Try:
   query        { session { date phase time symbols { symbol metrics { volume vwap last } intervals { name quality gapCount latestBar { ts close complete } } } } }
   subscription { barUpdates(intervals: ["1m"]) { symbol interval kind bar { ts open high low close volume } } }
