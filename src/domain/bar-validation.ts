@@ -13,12 +13,21 @@ const SYMBOL_PATTERN = /^[A-Z][A-Z0-9.-]{0,15}$/;
 
 const PRICE_FIELDS = ['open', 'high', 'low', 'close'] as const;
 
+/** The largest trade count of one bar: 2³¹ − 1 (a GraphQL Int, a PostgreSQL integer). */
+export const MAX_TRADE_COUNT = 2_147_483_647;
+
+/** Whether a number is a valid trade count of one bar. */
+export function isTradeCount(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_TRADE_COUNT;
+}
+
 /**
  * Checks a bar's values; returns the first failure found, or null when the bar is valid.
  *
  * Rules, in the order they are checked:
  * - `INVALID_NUMBER`: open, high, low, close and volume are finite numbers; vwap, when given, is a finite
- *   number > 0; tradeCount, when given, is a non-negative integer; volume ≥ 0.
+ *   number > 0; tradeCount, when given, is an integer from 0 to {@link MAX_TRADE_COUNT} (GraphQL's
+ *   Int and the store's integer column); volume ≥ 0.
  * - `INVALID_OHLC`: low > 0, low ≤ min(open, close), high ≥ max(open, close).
  *
  * vwap may lie outside [low, high]: vendors compute it differently (e.g. over extended hours or with
@@ -32,8 +41,10 @@ export function validateBarValues(input: BarValues): BarValidationFailure | null
   if (input.vwap !== null && !(Number.isFinite(input.vwap) && input.vwap > 0)) {
     return invalidNumber(`vwap must be a finite number > 0 when given, got ${input.vwap}`);
   }
-  if (input.tradeCount !== null && !(Number.isSafeInteger(input.tradeCount) && input.tradeCount >= 0)) {
-    return invalidNumber(`tradeCount must be a non-negative integer when given, got ${input.tradeCount}`);
+  if (input.tradeCount !== null && !isTradeCount(input.tradeCount)) {
+    return invalidNumber(
+      `tradeCount must be an integer from 0 to ${MAX_TRADE_COUNT} when given, got ${input.tradeCount}`,
+    );
   }
   if (input.volume < 0) return invalidNumber(`volume must be ≥ 0, got ${input.volume}`);
 

@@ -1,4 +1,9 @@
-import { normaliseSymbol, validateBarPlacement, validateBarValues } from '../domain/bar-validation.ts';
+import {
+  isTradeCount,
+  normaliseSymbol,
+  validateBarPlacement,
+  validateBarValues,
+} from '../domain/bar-validation.ts';
 import {
   phaseAt,
   sessionWindow,
@@ -541,7 +546,7 @@ function isPlainValidBar(input: BarInput, baseMs: number, window: TimeWindow): b
     Number.isFinite(volume) &&
     volume >= 0 &&
     (vwap === null || (Number.isFinite(vwap) && vwap > 0)) &&
-    (tradeCount === null || (Number.isSafeInteger(tradeCount) && tradeCount >= 0)) &&
+    (tradeCount === null || isTradeCount(tradeCount)) &&
     low > 0 &&
     low <= open &&
     low <= close &&

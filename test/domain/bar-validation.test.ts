@@ -49,15 +49,19 @@ describe('validateBarValues', () => {
     });
   });
 
-  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2_147_483_648])(
     'rejects tradeCount %d as INVALID_NUMBER',
     (tradeCount) => {
       expect(validateBarValues(bar({ tradeCount }))).toEqual({
         code: 'INVALID_NUMBER',
-        message: `tradeCount must be a non-negative integer when given, got ${tradeCount}`,
+        message: `tradeCount must be an integer from 0 to 2147483647 when given, got ${tradeCount}`,
       });
     },
   );
+
+  it('accepts the largest trade count a GraphQL Int holds', () => {
+    expect(validateBarValues(bar({ tradeCount: 2_147_483_647 }))).toBeNull();
+  });
 
   it('rejects a negative volume as INVALID_NUMBER', () => {
     expect(validateBarValues(bar({ volume: -1 }))).toEqual({
