@@ -347,6 +347,20 @@ describe('incremental tree == from-scratch recomputation', () => {
     );
   });
 
+  /** One symbol's stream of 2011-03-10 in one batch, checked against the model. */
+  const checkStream = (settings: SymbolSettingsInput, steps: readonly Step[], end: boolean) => {
+    const scenario: Scenario = {
+      date: '2011-03-10',
+      symbols: [settings],
+      steps,
+      splits: [],
+      clocks: [],
+      end,
+    };
+    const { session, models, events } = run(scenario);
+    checkSymbol(session, settings, models[0]!, events);
+  };
+
   it('a live stream: each bar updated while it forms, now and then a late correction (1s base)', () => {
     fc.assert(
       fc.property(
@@ -373,16 +387,7 @@ describe('incremental tree == from-scratch recomputation', () => {
             }
             if (late && i > 0) steps.push({ kind: 'bar', symbol: 0, slot: ordered[i >> 1]!, values });
           });
-          const scenario: Scenario = {
-            date: '2011-03-10',
-            symbols: [settings],
-            steps,
-            splits: [],
-            clocks: [],
-            end,
-          };
-          const { session, models, events } = run(scenario);
-          checkSymbol(session, settings, models[0]!, events);
+          checkStream(settings, steps, end);
         },
       ),
       { numRuns: 60 },
@@ -412,16 +417,7 @@ describe('incremental tree == from-scratch recomputation', () => {
             ),
             ...corrections.map((slot): Step => ({ kind: 'bar', symbol: 0, slot, values: correction })),
           ];
-          const scenario: Scenario = {
-            date: '2011-03-10',
-            symbols: [settings],
-            steps,
-            splits: [],
-            clocks: [],
-            end,
-          };
-          const { session, models, events } = run(scenario);
-          checkSymbol(session, settings, models[0]!, events);
+          checkStream(settings, steps, end);
         },
       ),
       { numRuns: 40 },
