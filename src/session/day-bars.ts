@@ -282,41 +282,29 @@ export class DayBars {
     this.recompute(target, prefix, w, base.positionOfSlot(fromSlot), base.positionOfSlot(toSlot), seq);
   }
 
-  /** Rebuilds window `w` from its prefix and its (corrected) last base bar at `slot`. O(1). */
+  /**
+   * Rebuilds window `w` from its prefix and its (corrected) last base bar at `slot`: the window is
+   * set back to its prefix, then the bar is merged into it as when it first came. O(1).
+   */
   private replaceLast(target: BarSeries, prefix: WindowPrefix, w: number, slot: number, seq: number): void {
-    const b = this.base.series;
-    const bn = b.slotCount;
-    const bf = b.f;
-    const bfo = b.fo;
-    const high = bf[bfo + F_HIGH * bn + slot]!;
-    const low = bf[bfo + F_LOW * bn + slot]!;
-    const close = bf[bfo + F_CLOSE * bn + slot]!;
-    const volume = bf[bfo + F_VOLUME * bn + slot]!;
-    const pv = bf[bfo + F_VWAP * bn + slot]! * volume;
-    const tc = b.i[b.io + slot]!;
-    const revision = b.i[b.io + I_REVISION * bn + slot]!;
-    const n = target.slotCount;
     const before = prefix.get(P_BARS, w);
     if (before === 0) {
-      target.write(w, bf[bfo + slot]!, high, low, close, volume, tc, revision, seq);
-      target.f[target.fo + F_PV * n + w] = pv;
-      target.i[target.io + I_BASE_BARS * n + w] = 1;
+      this.writeFirst(target, w, slot, seq);
       return;
     }
-    const prefixTc = prefix.get(P_TRADES, w);
-    target.write(
-      w,
-      target.f[target.fo + w]!,
-      Math.max(prefix.get(P_HIGH, w), high),
-      Math.min(prefix.get(P_LOW, w), low),
-      close,
-      prefix.get(P_VOLUME, w) + volume,
-      prefixTc === NO_TRADE_COUNT || tc === NO_TRADE_COUNT ? NO_TRADE_COUNT : prefixTc + tc,
-      prefix.get(P_REVISION, w) + revision,
-      seq,
-    );
-    target.f[target.fo + F_PV * n + w] = prefix.get(P_PV, w) + pv;
-    target.i[target.io + I_BASE_BARS * n + w] = before + 1;
+    const n = target.slotCount;
+    const f = target.f;
+    const fo = target.fo;
+    const i = target.i;
+    const io = target.io;
+    f[fo + F_HIGH * n + w] = prefix.get(P_HIGH, w);
+    f[fo + F_LOW * n + w] = prefix.get(P_LOW, w);
+    f[fo + F_VOLUME * n + w] = prefix.get(P_VOLUME, w);
+    f[fo + F_PV * n + w] = prefix.get(P_PV, w);
+    i[io + w] = prefix.get(P_TRADES, w);
+    i[io + I_REVISION * n + w] = prefix.get(P_REVISION, w);
+    i[io + I_BASE_BARS * n + w] = before;
+    this.mergeInto(target, w, slot, seq);
   }
 
   private isLastInWindow(slot: number, toSlot: number): boolean {
@@ -325,8 +313,34 @@ export class DayBars {
     return next >= base.size || base.slotAt(next) >= toSlot;
   }
 
+  /** Makes the base bar at `slot` the only bar of window `w`. */
+  private writeFirst(target: BarSeries, w: number, slot: number, seq: number): void {
+    const b = this.base.series;
+    const bn = b.slotCount;
+    const bf = b.f;
+    const bfo = b.fo;
+    const volume = bf[bfo + F_VOLUME * bn + slot]!;
+    target.write(
+      w,
+      bf[bfo + slot]!,
+      bf[bfo + F_HIGH * bn + slot]!,
+      bf[bfo + F_LOW * bn + slot]!,
+      bf[bfo + F_CLOSE * bn + slot]!,
+      volume,
+      b.i[b.io + slot]!,
+      b.i[b.io + I_REVISION * bn + slot]!,
+      seq,
+    );
+    target.f[target.fo + F_PV * target.slotCount + w] = bf[bfo + F_VWAP * bn + slot]! * volume;
+    target.i[target.io + I_BASE_BARS * target.slotCount + w] = 1;
+  }
+
   /** Adds a base bar that follows every other base bar of the window to the window's bar. O(1). */
   private mergeInto(target: BarSeries, w: number, slot: number, seq: number): void {
+    if (!target.has(w)) {
+      this.writeFirst(target, w, slot, seq);
+      return;
+    }
     const b = this.base.series;
     const bn = b.slotCount;
     const bf = b.f;
@@ -340,22 +354,6 @@ export class DayBars {
     const fo = target.fo;
     const i = target.i;
     const io = target.io;
-    if (!target.has(w)) {
-      target.write(
-        w,
-        bf[bfo + slot]!,
-        bf[bfo + F_HIGH * bn + slot]!,
-        bf[bfo + F_LOW * bn + slot]!,
-        bf[bfo + F_CLOSE * bn + slot]!,
-        volume,
-        tc,
-        revision,
-        seq,
-      );
-      f[fo + F_PV * n + w] = pv;
-      i[io + I_BASE_BARS * n + w] = 1;
-      return;
-    }
     const high = bf[bfo + F_HIGH * bn + slot]!;
     const low = bf[bfo + F_LOW * bn + slot]!;
     const prevTc = i[io + w]!;
