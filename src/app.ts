@@ -7,7 +7,7 @@
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 import type { Instant } from './domain/types.ts';
-import { DEMO_SPEED, loopDemo, startDemo } from './feed/demo.ts';
+import { loopDemo, startDemo } from './feed/demo.ts';
 import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
 import { SessionService } from './service/session-service.ts';
@@ -95,10 +95,6 @@ export async function createApp(options: AppOptions): Promise<App> {
           'demo sample imported',
         );
       }
-      logger.info(
-        { date: session.date, speed: DEMO_SPEED, symbols: session.activeSymbols() },
-        'demo: replaying a stored session (one 1m bar per second)',
-      );
       stopLoop = loopDemo(service);
     }
   } catch (error) {

@@ -17,6 +17,15 @@ function extensionsOf(error: GraphQLError): Readonly<Record<string, unknown>> {
   return (error.extensions as Readonly<Record<string, unknown>> | undefined) ?? {};
 }
 
+/** Where an error points in the document (its nodes, source and positions). */
+function placeOf(error: GraphQLError) {
+  return {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+  };
+}
+
 /** Whether an error is one of ours (its message and code may be shown). */
 function codeOf(error: unknown): string | null {
   if (error instanceof ServiceError) return error.code;
@@ -43,9 +52,7 @@ function requestError(error: GraphQLError, code: string): GraphQLError {
   const extensions = extensionsOf(error);
   const http = extensions['http'];
   return new GraphQLError(error.message, {
-    ...(error.nodes ? { nodes: error.nodes } : {}),
-    ...(error.source ? { source: error.source } : {}),
-    ...(error.positions ? { positions: error.positions } : {}),
+    ...placeOf(error),
     extensions: {
       ...extensions,
       code,
@@ -74,9 +81,7 @@ export function createMaskError(log: ErrorLog | null) {
       const code = codeOf(original);
       if (code !== null) {
         return new GraphQLError(original.message, {
-          ...(error.nodes ? { nodes: error.nodes } : {}),
-          ...(error.source ? { source: error.source } : {}),
-          ...(error.positions ? { positions: error.positions } : {}),
+          ...placeOf(error),
           ...(error.path ? { path: error.path } : {}),
           extensions: { ...extensionsOf(error), code },
         });

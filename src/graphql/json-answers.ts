@@ -87,10 +87,11 @@ export function jsonAnswersPlugin(): Plugin {
           });
         }
         const plain = processRegularResult(executed, fetchAPI, mediaType);
-        const headers = new fetchAPI.Headers(plain.headers);
-        headers.set('Vary', VARY);
+        plain.headers.set('Vary', VARY);
+        if (!gzip) return plain;
         const bytes = new Uint8Array(await plain.arrayBuffer());
-        if (!gzip || bytes.byteLength < MIN_COMPRESSED_BYTES) {
+        const headers = new fetchAPI.Headers(plain.headers);
+        if (bytes.byteLength < MIN_COMPRESSED_BYTES) {
           return new fetchAPI.Response(bytes, { status: plain.status, headers });
         }
         const body = await gzipBytes(bytes);

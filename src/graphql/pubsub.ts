@@ -120,7 +120,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T | Overflow> {
       const item = this.items[this.head]!;
       this.head++;
       if (this.head === this.items.length) {
-        this.items = [];
+        this.items.length = 0;
         this.head = 0;
       } else if (this.head > 1024 && this.head * 2 > this.items.length) {
         this.items = this.items.slice(this.head);

@@ -339,6 +339,10 @@ describe('plain routes', () => {
         '{ symbol(symbol: "SPY") { historical { interval(name: "1m") { bars(from: "2011-01-03T00:00:00Z", first: 200) { nodes { ts close } } } } } }',
     });
     const storedPlain = await raw('/graphql', json, stored);
+    expect([storedPlain.headers['content-encoding'], storedPlain.headers['vary']]).toEqual([
+      undefined,
+      'Accept-Encoding',
+    ]);
     const storedZipped = await raw('/graphql', { ...json, 'accept-encoding': 'gzip' }, stored);
     expect(storedZipped.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(storedZipped.body).toString()).toBe(storedPlain.body.toString());
