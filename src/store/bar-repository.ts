@@ -270,19 +270,12 @@ export class BarRepository {
     to: Instant,
     limit: number,
   ): Promise<StoredMarketData<Quote>> {
-    const rows = await rowsOf<
-      MarketDataRow & { bid: number; bid_size: number; ask: number; ask_size: number }
-    >(
-      this.#db,
-      sql`select s.next, s.count, q.ts::float8 as ts, q.bid, q.bid_size, q.ask, q.ask_size
-        from (select coalesce(max(seq) + 1, 0)::int4 as next,
-                (count(*) filter (where ts >= ${from} and ts < ${to}))::int4 as count
-              from ${quotes} where symbol = ${symbol} and session_date = ${date}) s
-        left join lateral (select ts, bid, bid_size, ask, ask_size, seq from ${quotes}
-              where symbol = ${symbol} and session_date = ${date} and ts >= ${from} and ts < ${to}
-              order by seq desc limit ${limit}) q on true
-        order by q.seq`,
-    );
+    const rows = await this.#readStoredMarketData<{
+      bid: number;
+      bid_size: number;
+      ask: number;
+      ask_size: number;
+    }>(quotes, sql`bid, bid_size, ask, ask_size`, { symbol, date, from, to, limit });
     return storedMarketData(rows, (r) => ({
       ts: Number(r.ts),
       bid: r.bid,
@@ -300,18 +293,33 @@ export class BarRepository {
     to: Instant,
     limit: number,
   ): Promise<StoredMarketData<Tick>> {
-    const rows = await rowsOf<MarketDataRow & { price: number; size: number }>(
-      this.#db,
-      sql`select s.next, s.count, t.ts::float8 as ts, t.price, t.size
-        from (select coalesce(max(seq) + 1, 0)::int4 as next,
-                (count(*) filter (where ts >= ${from} and ts < ${to}))::int4 as count
-              from ${ticks} where symbol = ${symbol} and session_date = ${date}) s
-        left join lateral (select ts, price, size, seq from ${ticks}
-              where symbol = ${symbol} and session_date = ${date} and ts >= ${from} and ts < ${to}
-              order by seq desc limit ${limit}) t on true
-        order by t.seq`,
-    );
+    const rows = await this.#readStoredMarketData<{ price: number; size: number }>(ticks, sql`price, size`, {
+      symbol,
+      date,
+      from,
+      to,
+      limit,
+    });
     return storedMarketData(rows, (r) => ({ ts: Number(r.ts), price: r.price, size: r.size }));
+  }
+
+  /** The date's figures joined to its latest `limit` items of `table` (quotes or ticks). */
+  #readStoredMarketData<R>(
+    table: typeof quotes | typeof ticks,
+    columns: SQL,
+    k: { symbol: string; date: IsoDate; from: Instant; to: Instant; limit: number },
+  ): Promise<(MarketDataRow & R)[]> {
+    return rowsOf<MarketDataRow & R>(
+      this.#db,
+      sql`select s.next, s.count, m.ts::float8 as ts, ${columns}
+        from (select coalesce(max(seq) + 1, 0)::int4 as next,
+                (count(*) filter (where ts >= ${k.from} and ts < ${k.to}))::int4 as count
+              from ${table} where symbol = ${k.symbol} and session_date = ${k.date}) s
+        left join lateral (select * from ${table}
+              where symbol = ${k.symbol} and session_date = ${k.date} and ts >= ${k.from} and ts < ${k.to}
+              order by seq desc limit ${k.limit}) m on true
+        order by m.seq`,
+    );
   }
 
   /** Creates or replaces a symbol's configuration. */
