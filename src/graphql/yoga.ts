@@ -1,13 +1,14 @@
 /**
  * The GraphQL server (graphql-yoga) over the session tree: schema, per-request context (admin
  * check, fresh DataLoaders), masked errors, abuse limits (graphql-armor, body size, batch size),
- * GraphiQL, and SSE in both modes of the graphql-sse protocol on /graphql. Queries and
- * subscriptions run through graphql-jit (compiled once per distinct document, cached with yoga's
- * parsed-document cache): a nested read of thousands of bars then costs about what building and
- * serialising the same plain objects by hand does, where graphql-js's interpreter costs three to
- * four times more, and each subscription event is a compiled function call. Mutations keep the
- * reference executor (they are few and small). The WebSocket transport
- * (graphql-ws) is wired by the HTTP server on the same path (src/http/listen.ts).
+ * GraphiQL served offline (src/graphql/graphiql.ts), and SSE in both modes of the graphql-sse
+ * protocol on /graphql. Queries and subscriptions run through graphql-jit (compiled once per
+ * distinct document, cached with yoga's parsed-document cache): a nested read of thousands of bars
+ * then costs about what building and serialising the same plain objects by hand does, where
+ * graphql-js's interpreter costs three to four times more, and each subscription event is a
+ * compiled function call. Mutations keep the reference executor (they are few and small). The
+ * WebSocket transport (graphql-ws) is wired by the HTTP server on the same path
+ * (src/http/listen.ts).
  */
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -17,6 +18,7 @@ import { createYoga as createYogaServer, type Plugin, type YogaServerInstance } 
 import { adminAccess } from './auth.ts';
 import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './builder.ts';
 import { createMaskError, type ErrorLog } from './errors.ts';
+import { renderOfflineGraphiQL } from './graphiql.ts';
 import { jsonAnswersPlugin } from './json-answers.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import { SessionPubSub } from './pubsub.ts';
@@ -172,6 +174,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
     landingPage: false,
     graphiql:
       deps.graphiql === false ? false : { title: 'Session data service', defaultQuery: EXAMPLE_QUERY },
+    renderGraphiQL: renderOfflineGraphiQL,
     logging: logger
       ? {
           debug: (...args: unknown[]) => logger.debug(args.map(String).join(' ')),
