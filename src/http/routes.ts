@@ -9,7 +9,7 @@
  * | `GET /health` | liveness: 200 while the process serves requests |
  * | `GET /ready` | readiness: 200 once the app is started and its store answers, else 503 |
  * | `GET /metrics` | Prometheus metrics |
- * | `GET /` | redirects to `/graphql` (GraphiQL in a browser) |
+ * | `GET /` | the live dashboard; its files under `/assets/` (src/http/dashboard/) |
  *
  * Errors are JSON `{ "error": { "code", "message" } }` with a 4xx status. The export and the CSV
  * files are gzip-compressed for clients that accept it (src/http/content-encoding.ts).
@@ -27,6 +27,7 @@ import type { SessionData } from '../session/session-data.ts';
 import type { BarSequence } from '../session/session-interval.ts';
 import type { SymbolSessionData } from '../session/symbol-session-data.ts';
 import { acceptsGzip, gzipBytes, MIN_COMPRESSED_BYTES } from './content-encoding.ts';
+import { isDashboardPath, serveDashboard } from './dashboard/index.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
 /** What the routes read. */
@@ -200,6 +201,7 @@ function gapsCsv(
 /** The route a request is counted under in the metrics. */
 export function routeOf(path: string): string {
   if (path === '/graphql') return '/graphql';
+  if (isDashboardPath(path)) return path === '/' ? '/' : '/assets';
   if (['/export', '/export/bars.csv', '/export/gaps.csv', '/health', '/ready', '/metrics'].includes(path))
     return path;
   return 'other';
@@ -215,15 +217,15 @@ export async function handleRoute(
 ): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
-  if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
-    res.writeHead(302, { location: '/graphql' });
-    res.end();
-    return true;
-  }
   if (routeOf(path) === 'other' || path === '/graphql') return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${path} answers GET only` } });
+    return true;
+  }
+  if (isDashboardPath(path)) {
+    if (!(await serveDashboard(req, res, path)))
+      sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `${path} is not a file of the dashboard` } });
     return true;
   }
   try {

@@ -245,8 +245,9 @@ describe('plain routes', () => {
     expect(metrics).toContain('session_writer_backlog');
     expect(metrics).toMatch(/session_http_request_duration_seconds_bucket\{.*route="\/graphql"/);
     expect((await fetch(`${http.url}/health`, { method: 'POST' })).status).toBe(405);
-    const root = await fetch(`${http.url}/`, { redirect: 'manual' });
-    expect([root.status, root.headers.get('location')]).toEqual([302, '/graphql']);
+    const root = await fetch(`${http.url}/`);
+    expect([root.status, root.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await root.text()).toContain('<table');
     const graphiql = await fetch(`${http.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await graphiql.text()).toContain('GraphiQL');
   });
