@@ -16,6 +16,8 @@ export interface AppConfig {
   readonly demo: boolean;
   /** pino level (LOG_LEVEL; default info). */
   readonly logLevel: string;
+  /** LOG_FORMAT: `pretty` or `json`; unset → pretty lines on a terminal, JSON otherwise (src/logger.ts). */
+  readonly logFormat: 'pretty' | 'json' | undefined;
   /** Longest delay before an accepted bar is written (WRITE_DELAY_MS; default 100). */
   readonly writeDelayMs: number;
   /** Most changes held for writing while the database is unreachable (WRITE_BACKLOG; default 1,000,000). */
@@ -46,9 +48,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     adminToken: env['ADMIN_TOKEN'] || undefined,
     demo: !values['no-demo'] && databaseUrl === undefined && env['DEMO'] !== '0',
     logLevel: env['LOG_LEVEL'] ?? 'info',
+    logFormat: oneOf('LOG_FORMAT', env['LOG_FORMAT'] || undefined, ['pretty', 'json'] as const),
     writeDelayMs: integer('WRITE_DELAY_MS', env['WRITE_DELAY_MS'] ?? '100', 1, 60_000),
     writeBacklog: integer('WRITE_BACKLOG', env['WRITE_BACKLOG'] ?? '1000000', 1_000, 100_000_000),
   };
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, values: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new Error(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
 }
 
 function integer(name: string, raw: string, min: number, max: number): number {

@@ -1,18 +1,18 @@
 /**
  * `npm start`: reads the configuration (environment, mirrored by flags), builds the app
- * (src/app.ts), serves it on HOST:PORT — GraphQL over HTTP, SSE and WebSocket on /graphql, plus
- * /export, /export/bars.csv, /export/gaps.csv, /health, /ready and /metrics — and on SIGINT or
- * SIGTERM closes the server, ends every subscription, flushes pending writes and closes the
- * database. When ADMIN_TOKEN is unset a token is generated and printed.
+ * (src/app.ts), serves it on HOST:PORT — the dashboard on /, GraphQL over HTTP, SSE and WebSocket
+ * on /graphql, plus /export, /export/bars.csv, /export/gaps.csv, /health, /ready and /metrics —
+ * and on SIGINT or SIGTERM closes the server, ends every subscription, flushes pending writes and
+ * closes the database. Logs are readable lines on a terminal, JSON otherwise (src/logger.ts). When ADMIN_TOKEN is unset a token is generated and printed.
  */
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { listen } from './http/listen.ts';
+import { createLogger, logFormat } from './logger.ts';
 
 const config = loadConfig(process.env, process.argv.slice(2));
-const logger = pino({ level: config.logLevel });
+const logger = createLogger(config.logLevel, logFormat(config.logFormat, process.stdout.isTTY === true));
 const generatedToken = config.adminToken === undefined;
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
 
@@ -32,8 +32,9 @@ const demo = app.demo
   ? `  demo: replaying ${app.session.activeSymbols().join(', ')} of ${app.session.date} from the store, one 1m bar per second (it loops)\n`
   : '';
 console.log(`
-Session data service listening on ${http.url}
-  GraphiQL (open in a browser): ${graphqlUrl}
+Dashboard (open in a browser): ${http.url}/
+  Session data service listening on ${http.url}
+  GraphiQL: ${graphqlUrl}
   admin token${generatedToken ? ' (generated; set ADMIN_TOKEN to choose one)' : ''}: ${adminToken}
 ${demo}
 Try:

@@ -1,6 +1,7 @@
 /**
  * The demo: `npm start` on an empty data folder imports the bundled SPY sample, starts a REPLAY
- * session and serves SPY bars within seconds; SIGTERM stops it cleanly (exit code 0).
+ * session and serves SPY bars within seconds; the banner names the dashboard first, logs on a pipe
+ * are JSON lines; SIGTERM stops it cleanly (exit code 0).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +24,7 @@ describe('npm start on an empty data folder', () => {
   it('serves SPY bars within seconds and stops cleanly on SIGTERM', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'demo-'));
     const { DATABASE_URL: _url, ADMIN_TOKEN: _token, ...inherited } = process.env;
-    const env = { ...inherited, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    const env = { ...inherited, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
     const started = Date.now();
     child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: ROOT,
@@ -50,6 +51,16 @@ describe('npm start on an empty data folder', () => {
       }, 50);
     });
     expect(output).toMatch(/admin token \(generated/);
+    // The banner names the dashboard first; the logs on a pipe are JSON lines.
+    expect(/http:\/\/[^\s]+/.exec(output)?.[0]).toBe(`${url}/`);
+    expect(output).toContain(`Dashboard (open in a browser): ${url}/\n`);
+    const page = await fetch(`${url}/`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    const logLines = output.split('\n').filter((line) => line.startsWith('{'));
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain(
+      'demo sample imported',
+    );
     expect(output).toContain('demo: replaying SPY of 2011-03-10 from the store, one 1m bar per second');
     const query =
       '{ session { clockMode active } symbol(symbol: "SPY") { loaded interval(name: "1m") { barCount latestBar { ts close } } } }';
