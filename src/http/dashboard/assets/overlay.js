@@ -1,8 +1,8 @@
 // @ts-check
 /**
- * A Lightweight Charts series primitive that draws behind the candles: a shaded band over each
- * gap's time range with its label, and a dashed vertical line at the session's regular open and
- * close. Positions come from `xOf` (an instant → a horizontal coordinate, or null when it cannot be
+ * A Lightweight Charts series primitive: a shaded band over each gap's time range (behind the
+ * candles) with its label, and a dashed vertical line at the session's regular open and close
+ * (over them, with the labels). Positions come from `xOf` (an instant → a horizontal coordinate, or null when it cannot be
  * placed), evaluated at every redraw, so bands follow scrolling and zooming.
  */
 
@@ -32,11 +32,16 @@ export class SessionOverlay {
     this.drawn = [];
     /** @type {(() => void) | null} */
     this.requestUpdate = null;
-    const renderer = {
-      draw: () => undefined,
-      drawBackground: (/** @type {any} */ target) => this.draw(target),
-    };
-    this.views = [{ zOrder: () => /** @type {const} */ ('bottom'), renderer: () => renderer }];
+    /** @type {(target: import('fancy-canvas').CanvasRenderingTarget2D) => void} */
+    const under = (target) => this.drawBands(target);
+    /** @type {(target: import('fancy-canvas').CanvasRenderingTarget2D) => void} */
+    const over = (target) => this.drawLabels(target);
+    // Bands under the candles; lines and every label over them, so bars never hide a label.
+    const views = [
+      { zOrder: () => /** @type {const} */ ('bottom'), renderer: () => ({ draw: under }) },
+      { zOrder: () => /** @type {const} */ ('top'), renderer: () => ({ draw: over }) },
+    ];
+    this.views = views;
   }
 
   /** @param {{ requestUpdate: () => void }} param */
@@ -62,41 +67,60 @@ export class SessionOverlay {
     this.requestUpdate?.();
   }
 
+  /**
+   * Where each band lies now (CSS px), clipped to the plot.
+   * @param {number} width
+   */
+  placeBands(width) {
+    /** @type {(DrawnBand & { a: number, b: number })[]} */
+    const placed = [];
+    for (const band of this.bands) {
+      const a = this.xOf(band.start);
+      const b = this.xOf(band.end);
+      if (a === null || b === null) continue;
+      const x1 = Math.max(0, Math.min(a, b));
+      const x2 = Math.min(width, Math.max(a, b));
+      if (x2 > x1) placed.push({ x1, x2, a, b, label: band.label });
+    }
+    return placed;
+  }
+
   /** @param {import('fancy-canvas').CanvasRenderingTarget2D} target */
-  draw(target) {
-    target.useMediaCoordinateSpace(({ context: ctx, mediaSize }) => {
-      const { width, height } = mediaSize;
-      ctx.font = FONT;
-      ctx.textBaseline = 'top';
-      /** @type {DrawnBand[]} */
-      const drawn = [];
-      for (const band of this.bands) {
-        const a = this.xOf(band.start);
-        const b = this.xOf(band.end);
-        if (a === null || b === null) continue;
-        const x1 = Math.max(0, Math.min(a, b));
-        const x2 = Math.min(width, Math.max(a, b));
-        if (x2 <= x1) continue;
+  drawBands(target) {
+    target.useMediaCoordinateSpace(({ context: ctx, mediaSize: { width, height } }) => {
+      const placed = this.placeBands(width);
+      for (const { x1, x2, a, b } of placed) {
         ctx.fillStyle = BAND_FILL;
         ctx.fillRect(x1, 0, x2 - x1, height);
         ctx.fillStyle = BAND_EDGE;
         if (a >= 0 && a <= width) ctx.fillRect(Math.round(a), 0, 1, height);
         if (b >= 0 && b <= width) ctx.fillRect(Math.round(b) - 1, 0, 1, height);
-        drawn.push({ x1, x2, label: band.label });
-        const text = ctx.measureText(band.label).width;
+      }
+      this.drawn = placed.map(({ x1, x2, label }) => ({ x1, x2, label }));
+    });
+  }
+
+  /** @param {import('fancy-canvas').CanvasRenderingTarget2D} target */
+  drawLabels(target) {
+    target.useMediaCoordinateSpace(({ context: ctx, mediaSize: { width, height } }) => {
+      ctx.font = FONT;
+      ctx.textBaseline = 'top';
+      for (const { x1, x2, label } of this.placeBands(width)) {
+        const text = ctx.measureText(label).width;
         if (text + 8 <= x2 - x1) {
           ctx.fillStyle = BAND_TEXT;
-          ctx.fillText(band.label, x1 + 4, 6);
+          ctx.fillText(label, x1 + 4, 6);
         } else if (x2 - x1 >= 14) {
           ctx.save();
           ctx.translate(x1 + (x2 - x1) / 2 + 5, 6);
           ctx.rotate(Math.PI / 2);
+          ctx.fillStyle = LABEL_BACKGROUND;
+          ctx.fillRect(-2, -1, text + 4, 13);
           ctx.fillStyle = BAND_TEXT;
-          ctx.fillText(band.label, 0, 0);
+          ctx.fillText(label, 0, 0);
           ctx.restore();
         }
       }
-      this.drawn = drawn;
       ctx.setLineDash([4, 4]);
       ctx.lineWidth = 1;
       for (const mark of this.marks) {
