@@ -335,6 +335,13 @@ describe.skipIf(chromium === null)('the dashboard in Chromium', () => {
     await page.goto(`${origin}/?symbol=SPY&interval=5m`);
     await page.locator('body[data-chart="SPY 5m"]').waitFor({ timeout: 10_000 });
     await waitLive();
+    // By keyboard: the interval buttons are a radio group (arrow keys move the choice).
+    await page.locator('#interval-options input[value="5m"]').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.locator('body[data-chart="SPY 15m"]').waitFor({ timeout: 10_000 });
+    expect(page.url()).toBe(`${origin}/?symbol=SPY&interval=15m`);
+    await page.keyboard.press('ArrowLeft');
+    await page.locator('body[data-chart="SPY 5m"]').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png') });
     expect(log.consoleErrors).toEqual([]);
   }, 60_000);
