@@ -14,16 +14,10 @@
  */
 import { connect, query } from './api.js';
 import { BarChart } from './chart.js';
-import {
-  formatEnum,
-  formatFeeds,
-  formatGapLabel,
-  intervalMs,
-  NONE,
-  nyClock,
-  nyTime,
-  zoneAbbreviation,
-} from './format.js';
+import { element } from './dom.js';
+import { formatGapLabel, intervalMs, nyTime, zoneAbbreviation } from './format.js';
+import { SessionHeader } from './header.js';
+import { ANY_BAR, BARS, CHART_BARS, SESSION_EVENTS, SUMMARY } from './queries.js';
 import { SymbolsTable } from './table.js';
 
 /** Longest wait between a bar event and the table showing it. */
@@ -32,75 +26,13 @@ const REFRESH_MS = 400;
 const LISTED_GAPS = 12;
 
 /**
- * The session's header fields. Feed status: add `feeds { feed status since }` here once the schema
- * has `Session.feeds`; `formatFeeds` already shows it.
+ * @typedef {import('./queries.js').SessionData} SessionData
+ * @typedef {import('./queries.js').SymbolData} SymbolData
+ * @typedef {import('./queries.js').GapView} GapView
+ * @typedef {import('./queries.js').Bar} Bar
  */
-const SESSION_FIELDS = `
-  date phase time clockMode active
-  replay { speed paused finished }
-  tradingDay { regularOpen regularClose }
-`;
-
-/** Gap fields. Gap cause: add `cause` here once the schema has `Gap.cause`; `formatGapLabel` shows it. */
-const GAP_FIELDS = 'start end missingBars';
-
-const BAR_FIELDS = 'ts endTs open high low close volume complete revision baseBars';
-
-const SUMMARY = `query DashboardSummary($symbol: String!, $interval: String!, $withChart: Boolean!) {
-  session {
-    ${SESSION_FIELDS}
-    symbols {
-      symbol baseInterval derivedIntervals
-      metrics { last volume vwap barCount lastUpdate }
-      intervals { name quality gapCount missingBars }
-      historical { indicator(name: "prev_close") { valid value } }
-    }
-  }
-  chart: symbol(symbol: $symbol) @include(if: $withChart) {
-    interval(name: $interval) { name gaps { ${GAP_FIELDS} } latestBar { ${BAR_FIELDS} } }
-  }
-}`;
-
-const BARS = `query DashboardBars($symbol: String!, $interval: String!) {
-  symbol(symbol: $symbol) {
-    interval(name: $interval) { name gaps { ${GAP_FIELDS} } bars(last: 10000) { nodes { ${BAR_FIELDS} } } }
-  }
-}`;
-
-const ANY_BAR = 'subscription DashboardAnyBar { barUpdates { symbol } }';
-const SESSION_EVENTS = 'subscription DashboardSessionEvents { sessionEvents { kind symbol } }';
-const CHART_BARS = `subscription DashboardChartBars($symbols: [String!], $intervals: [String!]) {
-  barUpdates(symbols: $symbols, intervals: $intervals) { symbol interval bar { ${BAR_FIELDS} } }
-}`;
-
-/**
- * @typedef {import('./table.js').SymbolRow & { derivedIntervals: string[],
- *   historical: { indicator: { valid: boolean, value: number | null } | null } }} SymbolData
- * @typedef {{ date: string | null, phase: string, time: string | null, clockMode: string, active: boolean,
- *   replay: { speed: number, paused: boolean, finished: boolean } | null,
- *   tradingDay: { regularOpen: string | null, regularClose: string | null } | null,
- *   feeds?: import('./format.js').FeedView[], symbols: SymbolData[] }} SessionData
- * @typedef {import('./format.js').GapView} GapView
- * @typedef {import('./chart.js').BarView & { baseBars: number }} Bar
- */
-
-/** @param {string} id */
-function element(id) {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`#${id} is missing`);
-  return found;
-}
 
 const ui = {
-  date: element('s-date'),
-  phase: element('s-phase'),
-  clock: element('s-clock'),
-  mode: element('s-mode'),
-  replayItem: element('s-replay-item'),
-  replay: element('s-replay'),
-  feedItem: element('s-feed-item'),
-  feed: element('s-feed'),
-  connection: element('connection'),
   problem: element('problem'),
   chartTitle: element('chart-title'),
   symbolPicker: /** @type {HTMLSelectElement} */ (element('symbol-picker')),
@@ -117,8 +49,6 @@ const view = {
 
 /** @type {SessionData | null} */
 let session = null;
-/** Where the session clock stood when it was last read, and when (wall clock). */
-let clockBase = { time: Number.NaN, readAt: 0, shown: Number.NaN };
 /** The chart's symbol/interval as loaded, or null. */
 let charted = /** @type {{ symbol: string, interval: string } | null} */ (null);
 let chartLoad = 0;
@@ -127,6 +57,7 @@ let stopChartBars = null;
 /** @type {Bar[] | null} chart events that came while the chart's bars were being read */
 let pending = null;
 
+const header = new SessionHeader();
 const chart = new BarChart(element('chart'), element('chart-legend'));
 const table = new SymbolsTable(
   /** @type {HTMLTableElement} */ (element('symbols')),
@@ -148,16 +79,6 @@ function hrefOf(symbol, interval) {
 function showProblem(message) {
   ui.problem.textContent = message;
   ui.problem.hidden = message === '';
-}
-
-/** @param {import('./api.js').ConnectionState} state */
-function showConnection(state) {
-  const text = { connecting: 'Connecting…', connected: 'Live', disconnected: 'Disconnected: reconnecting…' }[
-    state
-  ];
-  ui.connection.textContent = text;
-  ui.connection.dataset['state'] = state;
-  document.body.classList.toggle('offline', state === 'disconnected');
 }
 
 /** @param {SymbolData} data */
@@ -197,16 +118,14 @@ async function refresh() {
       data
     );
   session = result.session;
-  const time = session.time === null ? Number.NaN : Date.parse(session.time);
-  clockBase = { time, readAt: performance.now(), shown: clockBase.shown };
-  if (!Number.isNaN(time)) chart.settle(time);
+  if (session.time !== null) chart.settle(Date.parse(session.time));
   const symbols = session.symbols.map((s) => ({
     ...s,
     prevClose: s.historical.indicator?.valid ? s.historical.indicator.value : null,
   }));
   settleChoice();
   table.render(symbols, view.symbol);
-  renderHeader();
+  header.show(session);
   renderPickers();
   const shown = result.chart?.interval;
   if (
@@ -220,61 +139,6 @@ async function refresh() {
     renderGaps(shown.gaps);
     // The latest bar as read: heals an event lost while a subscription was being (re)started.
     if (shown.latestBar) applyChartBar(shown.latestBar);
-  }
-}
-
-function renderHeader() {
-  if (!session) return;
-  ui.date.textContent = session.date ?? NONE;
-  ui.phase.textContent = session.active ? formatEnum(session.phase) : 'closed';
-  ui.phase.dataset['phase'] = session.phase;
-  ui.mode.textContent = formatEnum(session.clockMode);
-  const replay = session.replay;
-  ui.replayItem.hidden = session.clockMode !== 'REPLAY' || !replay;
-  if (replay) {
-    const state = replay.finished ? ', finished' : replay.paused ? ', paused' : '';
-    ui.replay.textContent = `${replay.speed}×${state}`;
-  }
-  const feeds = formatFeeds(session.feeds);
-  ui.feedItem.hidden = feeds === '';
-  ui.feed.textContent = feeds;
-  tick();
-}
-
-/**
- * How fast the session clock moves per wall-clock millisecond between reads: the wall clock in a
- * LIVE session, the replay's speed in a running replay (for at most a few seconds past the last
- * read, so a stalled replay does not run away), still otherwise.
- */
-function clockRate() {
-  if (!session?.active) return 0;
-  if (session.clockMode === 'LIVE') return 1;
-  if (session.clockMode === 'REPLAY' && session.replay && !session.replay.paused && !session.replay.finished)
-    return session.replay.speed;
-  return 0;
-}
-
-/** Redraws the ticking clock. */
-function tick() {
-  if (Number.isNaN(clockBase.time)) {
-    ui.clock.textContent = NONE;
-    return;
-  }
-  const elapsed = Math.min(
-    performance.now() - clockBase.readAt,
-    clockRate() === 1 ? Number.POSITIVE_INFINITY : 3_000,
-  );
-  let now = clockBase.time + elapsed * clockRate();
-  const close = session?.tradingDay?.regularClose;
-  if (close && session?.clockMode !== 'LIVE')
-    now = Math.min(now, Math.max(clockBase.time, Date.parse(close)));
-  if (!Number.isNaN(clockBase.shown) && now < clockBase.shown && clockBase.shown - now < 60_000)
-    now = clockBase.shown;
-  clockBase.shown = now;
-  const text = nyClock(now);
-  if (ui.clock.textContent !== text) {
-    ui.clock.textContent = text;
-    ui.clock.setAttribute('datetime', new Date(now).toISOString());
   }
 }
 
@@ -473,7 +337,7 @@ function scheduleRefresh() {
 }
 
 const live = connect((state, reconnected) => {
-  showConnection(state);
+  header.showConnection(state);
   if (state === 'connected' && (reconnected || session === null)) void reload();
 });
 live.subscribe(ANY_BAR, {}, scheduleRefresh, () => void reload());
@@ -491,7 +355,6 @@ window.addEventListener('popstate', () => {
   view.interval = params.get('interval') ?? view.interval;
   void reload(false);
 });
-setInterval(tick, 250);
 
 /** For the browser console and the browser tests: the chart and its drawn gap bands. */
 Object.assign(window, { dashboard: { chart, view } });
