@@ -5,8 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql/index.js';
-import { GraphQLError } from 'graphql/index.js';
+import { type ExecutionResult, GraphQLError } from 'graphql/index.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { SessionYoga } from '../graphql/yoga.ts';
@@ -45,11 +44,6 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
   });
   res.end(body);
 }
-
-type EnvelopedRoot = {
-  execute: (args: ExecutionArgs) => unknown;
-  subscribe: (args: ExecutionArgs) => unknown;
-};
 
 /** Starts listening. */
 export async function listen(options: ListenOptions): Promise<HttpService> {
@@ -95,10 +89,11 @@ export async function listen(options: ListenOptions): Promise<HttpService> {
   });
 
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBody });
+  const operations = yoga.operations;
   const wsDisposable = useServer(
     {
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      execute: (args) => operations.run(args) as never,
+      subscribe: (args) => operations.run(args) as never,
       onSubscribe: async (ctx, id, payload) => {
         const running = Object.keys(ctx.subscriptions).filter((key) => key !== id).length;
         if (running >= yoga.limits.maxOperationsPerSocket) {
@@ -109,31 +104,14 @@ export async function listen(options: ListenOptions): Promise<HttpService> {
             ),
           ];
         }
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-        });
-        let document: ReturnType<typeof enveloped.parse>;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        return args;
+        const prepared = await operations.prepare(
+          { ...ctx, req: ctx.extra.request, socket: ctx.extra.socket },
+          payload,
+        );
+        return 'errors' in prepared ? [...prepared.errors] : prepared.args;
       },
+      onNext: (_ctx, _id, _payload, _args, result) => operations.formatResult(result as ExecutionResult),
+      onError: (_ctx, _id, _payload, errors) => operations.formatErrors(errors),
     },
     wsServer,
   );
