@@ -195,7 +195,9 @@ function parseDate(value: unknown): IsoDate {
     );
   }
   if (!inCalendarRange(value)) {
-    throw new GraphQLError(outOfCalendarRange(value), { extensions: { code: 'DATE_OUT_OF_RANGE' } });
+    throw new GraphQLError(outOfCalendarRange(value), {
+      extensions: { code: 'DATE_OUT_OF_RANGE', http: { status: 400 } },
+    });
   }
   return value;
 }
