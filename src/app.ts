@@ -69,7 +69,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger: logger.child({ component: 'graphql' }),
     metrics: metrics.graphql,
   });
-  metrics.setSources({ subscribers: () => yoga.pubsub.subscribers, writerBacklog: () => writer.backlog });
+  metrics.setSources({
+    subscribers: () => yoga.pubsub.subscribers,
+    writerBacklog: () => writer.backlog,
+    eventListeners: () => ({
+      bar: session.events.count('bar'),
+      baseBar: session.events.count('baseBar'),
+      session: session.events.count('session'),
+      marketData: session.events.count('marketData'),
+    }),
+  });
 
   let stopLoop: (() => void) | null = null;
   try {

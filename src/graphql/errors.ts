@@ -11,6 +11,7 @@ import {
 } from 'graphql/index.js';
 import { ServiceError } from '../domain/errors.ts';
 import { IntervalError } from '../domain/intervals.ts';
+import { HTTP_REFUSAL_CODES } from './http-refusals.ts';
 
 /** A user-facing GraphQL error with a stable code. */
 export function userError(code: string, message: string): GraphQLError {
@@ -94,6 +95,29 @@ function coercionError(error: GraphQLError, code: string): GraphQLError {
  * (syntax and validation with yoga's codes, variable coercion as BAD_USER_INPUT) and masks the rest.
  */
 export function createMaskError(log: ErrorLog | null) {
+  const mask = maskWith(log);
+  return (error: unknown, message: string): Error => withStatusCode(mask(error, message));
+}
+
+/**
+ * An error with an HTTP status that has a code of its own (405 METHOD_NOT_ALLOWED, 406, 413, …;
+ * see {@link HTTP_REFUSAL_CODES}) carries that code, whatever yoga named it (BAD_REQUEST for a
+ * mutation over GET): one code per refusal on every path an answer takes.
+ */
+function withStatusCode(error: Error): Error {
+  if (!(error instanceof GraphQLError)) return error;
+  const extensions = extensionsOf(error);
+  const status = (extensions['http'] as { status?: unknown } | undefined)?.status;
+  const code = typeof status === 'number' && status !== 400 ? HTTP_REFUSAL_CODES[status] : undefined;
+  if (code === undefined || extensions['code'] === code) return error;
+  return new GraphQLError(error.message, {
+    ...placeOf(error),
+    ...(error.path ? { path: error.path } : {}),
+    extensions: { ...extensions, code },
+  });
+}
+
+function maskWith(log: ErrorLog | null) {
   return (error: unknown, message: string): Error => {
     if (error instanceof GraphQLError) {
       const original = error.originalError ?? null;
@@ -129,7 +153,7 @@ export function createMaskError(log: ErrorLog | null) {
           extensions: { ...extensionsOf(error), code },
         });
       }
-      if (original instanceof GraphQLError) return createMaskError(log)(original, message);
+      if (original instanceof GraphQLError) return maskWith(log)(original, message);
       log?.error({ err: original, path: error.path }, 'unexpected error in a resolver');
       return new GraphQLError(message, {
         ...(error.nodes ? { nodes: error.nodes } : {}),

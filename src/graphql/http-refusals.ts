@@ -145,6 +145,8 @@ export function httpRefusalsPlugin(): Plugin {
     },
     async onResponse({ response, setResponse, fetchAPI }) {
       if (response.status < 400 || response.headers.has('content-encoding')) return;
+      // A stream (SSE, multipart) with an error status carries its coded results as events.
+      if (/text\/event-stream|multipart\/mixed/.test(response.headers.get('content-type') ?? '')) return;
       const text = await response.clone().text();
       const body = parseJson(text);
       if (wellFormed(body, response.status)) return;
@@ -153,6 +155,7 @@ export function httpRefusalsPlugin(): Plugin {
       const headers = new fetchAPI.Headers(response.headers);
       headers.set('content-type', 'application/json; charset=utf-8');
       headers.delete('content-length');
+      headers.delete('transfer-encoding');
       setResponse(
         new fetchAPI.Response(
           JSON.stringify({ errors: errors.map((error) => refusalError(error, response.status)) }),

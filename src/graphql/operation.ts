@@ -105,7 +105,7 @@ export class OperationEntry {
               typeof operationName === 'string'
                 ? `the document has no operation named "${operationName}"`
                 : 'the document has several operations: name the one to run (operationName)',
-              { extensions: { code: 'BAD_USER_INPUT' } },
+              { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } },
             ),
           ],
         };

@@ -207,7 +207,7 @@ describe('WebSocket', () => {
       ],
       ['subscription { barUpdates(', 'GRAPHQL_PARSE_FAILED'],
       ['subscription { nope }', 'GRAPHQL_VALIDATION_FAILED'],
-      ['query A { session { date } } query B { session { date } }', 'BAD_USER_INPUT'],
+      ['query A { session { date } } query B { session { date } }', 'OPERATION_RESOLUTION_FAILURE'],
       ['{ tradingDay(date: "1800-06-02") { isTradingDay } }', 'DATE_OUT_OF_RANGE'],
     ];
     for (const [query, code] of cases) {
