@@ -9,6 +9,7 @@
 import SchemaBuilder from '@pothos/core';
 import { GraphQLError, Kind, type ValueNode } from 'graphql/index.js';
 import { isIsoDate } from '../domain/calendar.ts';
+import type { SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
   ClockMode,
@@ -16,11 +17,12 @@ import type {
   Instant,
   IsoDate,
   QuoteInput,
+  SessionBarsKey,
   StoredBar,
   TickInput,
 } from '../domain/types.ts';
 import type { ReplayStatus } from '../feed/replay.ts';
-import type { SessionData, SymbolSettingsInput } from '../session/session-data.ts';
+import type { SessionData } from '../session/session-data.ts';
 import type { SymbolSessionData } from '../session/symbol-session-data.ts';
 import type { Limits } from './limits.ts';
 import type { SessionPubSub } from './pubsub.ts';
@@ -48,19 +50,12 @@ export interface GraphqlService {
   replayStatus?(): ReplayStatus | null;
 }
 
-/** One (symbol, base interval, trading date) whose stored base bars are wanted. */
-export interface StoredBarsKey {
-  readonly symbol: string;
-  readonly interval: string;
-  readonly date: IsoDate;
-}
-
 /**
  * The per-request loaders of stored data (fresh for every request, so nothing is cached across
  * requests). `storedBars` batches every key a request asks for into one SQL statement.
  */
 export interface HistoryLoaders {
-  readonly storedBars: { load(key: StoredBarsKey): Promise<readonly StoredBar[]> };
+  readonly storedBars: { load(key: SessionBarsKey): Promise<readonly StoredBar[]> };
 }
 
 /** Outcome of the admin check of a request. */

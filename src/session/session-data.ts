@@ -12,8 +12,8 @@ import {
   tradingDay,
 } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
-import { validateIndicatorNames } from '../domain/indicators.ts';
-import { parseInterval, resolveIntervals } from '../domain/intervals.ts';
+import { parseInterval } from '../domain/intervals.ts';
+import { resolveSettings, type SymbolSettingsInput, sameSettings } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
   ClockMode,
@@ -37,7 +37,6 @@ import {
   type BufferBounds,
   type SymbolSessionData as SymbolData,
   SymbolSessionData,
-  type SymbolSettings,
 } from './symbol-session-data.ts';
 
 /** Options of the session tree. */
@@ -49,19 +48,6 @@ export interface SessionDataOptions {
   /** Receives errors thrown by event listeners (default: a process warning). */
   readonly onListenerError?: (error: unknown, topic: string) => void;
 }
-
-/** The settings a caller gives to load a symbol; missing fields take the contract defaults. */
-export interface SymbolSettingsInput {
-  readonly symbol: string;
-  readonly baseInterval?: string;
-  readonly derivedIntervals?: readonly string[];
-  readonly historicalDays?: number;
-  readonly extendedHours?: boolean;
-  readonly indicators?: readonly string[];
-}
-
-/** Largest accepted `historicalDays`. */
-export const MAX_HISTORICAL_DAYS = 260;
 
 /** A store holding no quotes or ticks for a symbol's date. */
 const NOTHING_STORED: StoredMarketData<never> = { items: [], count: 0, next: 0 };
@@ -588,44 +574,4 @@ function validateTick(t: TickInput): string | null {
   if (!Number.isFinite(t.price) || t.price <= 0) return 'price must be a finite number > 0';
   if (!Number.isFinite(t.size) || t.size < 0) return 'size must be a finite number ≥ 0';
   return Number.isFinite(t.ts) ? null : 'ts must be a valid instant';
-}
-
-/**
- * Applies the contract defaults and validates a symbol's settings.
- * @throws ServiceError with a code naming what is wrong
- */
-export function resolveSettings(input: SymbolSettingsInput): SymbolSettings {
-  const symbol = normaliseSymbol(input.symbol);
-  if (symbol === null) throw new ServiceError('BAD_USER_INPUT', `"${input.symbol}" is not a valid symbol`);
-  const historicalDays = input.historicalDays ?? 2;
-  if (!Number.isInteger(historicalDays) || historicalDays < 0 || historicalDays > MAX_HISTORICAL_DAYS) {
-    throw new ServiceError(
-      'BAD_USER_INPUT',
-      `historicalDays must be an integer from 0 to ${MAX_HISTORICAL_DAYS}`,
-    );
-  }
-  let intervals: ReturnType<typeof resolveIntervals>;
-  try {
-    intervals = resolveIntervals(input.baseInterval ?? '1m', input.derivedIntervals ?? ['5m', '15m']);
-  } catch (error) {
-    throw new ServiceError('INVALID_INTERVAL', (error as Error).message);
-  }
-  let indicators: string[];
-  try {
-    indicators = validateIndicatorNames(input.indicators ?? [], historicalDays);
-  } catch (error) {
-    throw new ServiceError('INVALID_INDICATOR', (error as Error).message);
-  }
-  return {
-    symbol,
-    baseInterval: intervals.base.name,
-    derivedIntervals: intervals.derived.map((d) => d.name),
-    historicalDays,
-    extendedHours: input.extendedHours ?? false,
-    indicators,
-  };
-}
-
-function sameSettings(a: SymbolSettings, b: SymbolSettings): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -1,25 +1,11 @@
 import type { TimeWindow } from '../domain/calendar.ts';
 import { type IntervalSpec, parseInterval } from '../domain/intervals.ts';
+import type { SymbolSettings } from '../domain/symbol-settings.ts';
 import type { Bar, Instant, IsoDate, Quote, StoredBar, Tick } from '../domain/types.ts';
 import { DayBars } from './day-bars.ts';
 import { HistoricalData } from './historical-data.ts';
 import { RingBuffer } from './ring-buffer.ts';
 import type { SessionClock, SessionInterval } from './session-interval.ts';
-
-/** How a symbol is loaded (the persisted configuration of one symbol). */
-export interface SymbolSettings {
-  readonly symbol: string;
-  /** `1s` or `1m`. */
-  readonly baseInterval: string;
-  /** Canonical derived interval names, ascending. */
-  readonly derivedIntervals: readonly string[];
-  /** Trading days of history held in memory. */
-  readonly historicalDays: number;
-  /** Whether the session window is the extended session. */
-  readonly extendedHours: boolean;
-  /** Canonical indicator names. */
-  readonly indicators: readonly string[];
-}
 
 /** Session metrics of a symbol, over every base bar of the current session. */
 export interface SessionMetrics {
