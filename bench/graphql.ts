@@ -34,7 +34,7 @@ import type {
   StoredBar,
   TickInput,
 } from '../src/domain/types.ts';
-import type { GraphqlService } from '../src/graphql/builder.ts';
+import type { GraphqlService } from '../src/graphql/context.ts';
 import { createYoga } from '../src/graphql/yoga.ts';
 import { listen } from '../src/http/listen.ts';
 import { SessionData } from '../src/session/session-data.ts';
