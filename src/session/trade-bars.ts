@@ -11,6 +11,7 @@ import type { ChangeSequence, DayBars, IntervalChangeSink } from './day-bars.ts'
 import {
   CANCELLED,
   DEFAULT_MAX_TRADES,
+  numericId,
   SLOT_COUNTED,
   SLOT_PRICED,
   SLOT_SEALED,
@@ -82,6 +83,16 @@ export class TradeBars {
   /** Whether the run holds trades not yet applied to the day's bars. */
   private pending = false;
   private readonly scratch = new Float64Array(ACC_LENGTH);
+  /** The bar a flush writes (reused: DayBars.apply copies the values). */
+  private readonly flushed: MutableBar = {
+    open: 0,
+    high: 0,
+    low: 0,
+    close: 0,
+    volume: 0,
+    vwap: 0,
+    tradeCount: 0,
+  };
   /** The accumulator of the latest window when a rebuild recomputed it. */
   private readonly latest = new Float64Array(ACC_LENGTH);
 
@@ -112,7 +123,9 @@ export class TradeBars {
   /** Adds a trade. A trade whose id was seen before changes nothing (`duplicate`). */
   add(trade: TradeFacts, seqs: ChangeSequence, sink: IntervalChangeSink | null): TradeOutcome {
     const book = this.book;
-    if (trade.id !== null && book.find(trade.id) >= 0) return 'duplicate';
+    const id = trade.id;
+    const numeric = id === null ? Number.NaN : numericId(id);
+    if (id !== null && book.find(id, numeric) >= 0) return 'duplicate';
     const slot = book.slotOf(trade.ts);
     const bits = this.updatesAt(trade);
     const maxSlot = book.maxSlot;
@@ -124,7 +137,7 @@ export class TradeBars {
         this.run[A_LOW] = Number.POSITIVE_INFINITY;
         this.runSlot = slot;
       }
-      const a = book.stage(trade.ts, trade.price, trade.size, bits, trade.id);
+      const a = book.stage(trade.ts, trade.price, trade.size, bits, id, numeric);
       book.commit(a, slot);
       accumulate(this.run, trade.price, trade.size, bits);
       book.slotFlags[slot]! |= this.run[A_FLAGS]!;
@@ -132,7 +145,7 @@ export class TradeBars {
       return 'applied';
     }
     if ((book.slotFlags[slot]! & SLOT_SEALED) !== 0) return 'TRADE_NOT_KEPT';
-    const a = book.stage(trade.ts, trade.price, trade.size, bits, trade.id);
+    const a = book.stage(trade.ts, trade.price, trade.size, bits, id, numeric);
     return this.rebuild(a, slot, NONE, seqs, sink);
   }
 
@@ -141,7 +154,7 @@ export class TradeBars {
     const book = this.book;
     const a = book.find(id);
     if (a < 0) return book.dropped > 0 ? 'TRADE_NOT_KEPT' : 'UNKNOWN_TRADE';
-    if ((book.flags[book.indexOf(a)]! & CANCELLED) !== 0) return 'unchanged';
+    if ((book.flagsOf(a) & CANCELLED) !== 0) return 'unchanged';
     return this.rebuild(NONE, NONE, a, seqs, sink);
   }
 
@@ -156,10 +169,10 @@ export class TradeBars {
     if (trade.id !== null && book.find(trade.id) >= 0) return 'duplicate';
     const old = book.find(id);
     if (old < 0) return book.dropped > 0 ? 'TRADE_NOT_KEPT' : 'UNKNOWN_TRADE';
-    if ((book.flags[book.indexOf(old)]! & CANCELLED) !== 0) return 'TRADE_CANCELLED';
+    if ((book.flagsOf(old) & CANCELLED) !== 0) return 'TRADE_CANCELLED';
     const slot = book.slotOf(trade.ts);
     if ((book.slotFlags[slot]! & SLOT_SEALED) !== 0) return 'TRADE_NOT_KEPT';
-    const a = book.stage(trade.ts, trade.price, trade.size, this.updatesAt(trade), trade.id);
+    const a = stageTrade(book, trade, this.updatesAt(trade));
     return this.rebuild(a, slot, old, seqs, sink);
   }
 
@@ -167,7 +180,7 @@ export class TradeBars {
   flush(seqs: ChangeSequence, sink: IntervalChangeSink | null): void {
     if (!this.pending) return;
     this.pending = false;
-    const values = finish(this.run, this.carryBefore(this.runSlot));
+    const values = finish(this.run, this.carryBefore(this.runSlot), this.flushed);
     if (values !== null) this.day.apply(this.runSlot, values, seqs, sink);
   }
 
@@ -177,9 +190,9 @@ export class TradeBars {
    */
   restore(trade: TradeFacts, cancelled: boolean): void {
     const book = this.book;
-    const a = book.stage(trade.ts, trade.price, trade.size, this.updatesAt(trade), trade.id);
+    const a = stageTrade(book, trade, this.updatesAt(trade));
     book.commit(a, book.slotOf(trade.ts));
-    if (cancelled) book.flags[book.indexOf(a)]! |= CANCELLED;
+    if (cancelled) book.markCancelled(a);
   }
 
   /** Recomputes every slot's flags after a restore. */
@@ -222,7 +235,7 @@ export class TradeBars {
   ): TradeOutcome {
     const book = this.book;
     this.flush(seqs, sink);
-    const removedSlot = removed < 0 ? NONE : book.slotOf(book.ts[book.indexOf(removed)]!);
+    const removedSlot = removed < 0 ? NONE : book.slotOf(book.tsOf(removed));
     const first =
       removedSlot < 0 ? addedSlot : addedSlot < 0 ? removedSlot : Math.min(addedSlot, removedSlot);
     const lastOwn = Math.max(addedSlot, removedSlot);
@@ -259,7 +272,7 @@ export class TradeBars {
       if (s >= lastOwn && Object.is(oldCarry, newCarry)) break;
     }
     if (added >= 0) book.commit(added, addedSlot);
-    if (removed >= 0) book.flags[book.indexOf(removed)]! |= CANCELLED;
+    if (removed >= 0) book.markCancelled(removed);
     for (let k = 0; k < slots.length; k++) {
       const s = slots[k]!;
       book.slotFlags[s] = (book.slotFlags[s]! & SLOT_SEALED) | flags[k]!;
@@ -281,29 +294,28 @@ export class TradeBars {
    */
   private compute(slot: number, skip: number, extra: number, acc: Float64Array): void {
     const book = this.book;
-    const ts = book.ts;
-    const price = book.price;
-    const size = book.size;
-    const tradeFlags = book.flags;
-    const next = book.next;
     acc.fill(0);
     acc[A_HIGH] = Number.NEGATIVE_INFINITY;
     acc[A_LOW] = Number.POSITIVE_INFINITY;
-    const x = extra < 0 ? NONE : book.indexOf(extra);
-    const extraTs = x < 0 ? Number.POSITIVE_INFINITY : ts[x]!;
-    let extraDone = x < 0;
-    for (let a = book.head[slot]!; a !== NONE; ) {
-      const i = book.indexOf(a);
-      if (!extraDone && ts[i]! > extraTs) {
-        accumulate(acc, price[x]!, size[x]!, tradeFlags[x]! & UPDATE_BITS);
+    const extraTs = extra < 0 ? Number.POSITIVE_INFINITY : book.tsOf(extra);
+    let extraDone = extra < 0;
+    for (let a = book.head[slot]!; a !== NONE; a = book.nextOf(a)) {
+      if (!extraDone && book.tsOf(a) > extraTs) {
+        accumulate(acc, book.priceOf(extra), book.sizeOf(extra), book.flagsOf(extra) & UPDATE_BITS);
         extraDone = true;
       }
-      const f = tradeFlags[i]!;
-      if (a !== skip && (f & CANCELLED) === 0) accumulate(acc, price[i]!, size[i]!, f & UPDATE_BITS);
-      a = next[i]!;
+      const f = book.flagsOf(a);
+      if (a !== skip && (f & CANCELLED) === 0)
+        accumulate(acc, book.priceOf(a), book.sizeOf(a), f & UPDATE_BITS);
     }
-    if (!extraDone) accumulate(acc, price[x]!, size[x]!, tradeFlags[x]! & UPDATE_BITS);
+    if (!extraDone)
+      accumulate(acc, book.priceOf(extra), book.sizeOf(extra), book.flagsOf(extra) & UPDATE_BITS);
   }
+}
+
+function stageTrade(book: TradeBook, trade: TradeFacts, bits: number): number {
+  const numeric = trade.id === null ? Number.NaN : numericId(trade.id);
+  return book.stage(trade.ts, trade.price, trade.size, bits, trade.id, numeric);
 }
 
 /** Adds one trade to a window's accumulator. */
@@ -327,8 +339,13 @@ function accumulate(acc: Float64Array, price: number, size: number, bits: number
   acc[A_FLAGS] = flags;
 }
 
-/** A window's bar from its accumulator and the carried close (NaN: none); null when it has none. */
-function finish(acc: Float64Array, carry: number): BarValues | null {
+type MutableBar = { -readonly [K in keyof BarValues]: BarValues[K] };
+
+/**
+ * A window's bar from its accumulator and the carried close (NaN: none); null when it has none.
+ * With `into`, the values are written there (no allocation) and it is returned.
+ */
+function finish(acc: Float64Array, carry: number, into?: MutableBar): BarValues | null {
   const flags = acc[A_FLAGS]!;
   let open: number;
   let close: number;
@@ -341,13 +358,17 @@ function finish(acc: Float64Array, carry: number): BarValues | null {
     close = carry;
   }
   const volume = acc[A_VOLUME]!;
-  return {
-    open,
-    high: Math.max(acc[A_HIGH]!, open, close),
-    low: Math.min(acc[A_LOW]!, open, close),
-    close,
-    volume,
-    vwap: volume > 0 ? acc[A_PV]! / volume : null,
-    tradeCount: acc[A_COUNT]!,
-  };
+  const high = Math.max(acc[A_HIGH]!, open, close);
+  const low = Math.min(acc[A_LOW]!, open, close);
+  const vwap = volume > 0 ? acc[A_PV]! / volume : null;
+  const tradeCount = acc[A_COUNT]!;
+  if (into === undefined) return { open, high, low, close, volume, vwap, tradeCount };
+  into.open = open;
+  into.high = high;
+  into.low = low;
+  into.close = close;
+  into.volume = volume;
+  into.vwap = vwap;
+  into.tradeCount = tradeCount;
+  return into;
 }

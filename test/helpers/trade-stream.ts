@@ -50,6 +50,8 @@ export interface TradeStreamOptions {
   readonly corrected?: number;
   /** Share of prints later cancelled (default 0.0005). */
   readonly cancelled?: number;
+  /** Add the official open and close markers per symbol (default true). */
+  readonly markers?: boolean;
 }
 
 /** A small, fast, seeded PRNG (mulberry32). */
@@ -169,11 +171,12 @@ export function generateTradeStream(options: TradeStreamOptions): TradeStream {
       }
     }
     // The official open and close markers, as the listing market sends them once a day.
+    if (options.markers === false) return;
     push(regular.start + 1_000, marker(symbol, regular.start, cents, tape, 'Q', String(nextId++)));
     push(regular.end - 1, marker(symbol, regular.end - 1, cents, tape, 'M', String(nextId++)));
   });
   arrivals.sort((a, b) => a.arrival - b.arrival || a.order - b.order);
-  const prints = options.symbols.length * (perSymbol + 2);
+  const prints = options.symbols.length * (perSymbol + (options.markers === false ? 0 : 2));
   return { messages: arrivals.map((a) => a.message), prints, late, corrections, cancels };
 }
 
