@@ -109,7 +109,7 @@ export class FakeAlpaca {
   private readonly connections = new Set<Connection>();
   private readonly history = new Map<string, RecordedBar[]>();
   private rateLimited = 0;
-  private frozen = false;
+  private readonly frozen = new Set<Connection>();
   private server!: FakeServer;
 
   private constructor(private readonly options: FakeAlpacaOptions) {
@@ -139,12 +139,12 @@ export class FakeAlpaca {
 
   /** Authenticated connections now. */
   get authenticatedConnections(): number {
-    return [...this.connections].filter((c) => c.authenticated).length;
+    return [...this.connections].filter((c) => c.authenticated && !this.frozen.has(c)).length;
   }
 
   /** The current subscription of the (single) authenticated connection. */
   subscription(): Record<string, string[]> {
-    const connection = [...this.connections].find((c) => c.authenticated);
+    const connection = [...this.connections].find((c) => c.authenticated && !this.frozen.has(c));
     return connection ? this.subscriptionOf(connection) : {};
   }
 
@@ -165,7 +165,7 @@ export class FakeAlpaca {
   push(messages: readonly AlpacaWireMessage[]): number {
     let sent = 0;
     for (const connection of this.connections) {
-      if (!connection.authenticated) continue;
+      if (!connection.authenticated || this.frozen.has(connection)) continue;
       const mine = messages.filter((m) => this.wants(connection, m));
       const batch = this.options.batch ?? 1_000;
       for (let i = 0; i < mine.length; i += batch) this.send(connection, mine.slice(i, i + batch));
@@ -193,10 +193,10 @@ export class FakeAlpaca {
     }
   }
 
-  /** Stops answering anything, pings included (a dead peer behind a live TCP connection). */
+  /** The open connections stop answering anything, pings included (a dead peer behind a live TCP connection); new connections work. */
   freeze(): void {
-    this.frozen = true;
     for (const connection of this.connections) {
+      this.frozen.add(connection);
       const raw = (connection.socket as unknown as { _socket?: { pause(): void } })._socket;
       raw?.pause();
     }
@@ -222,7 +222,7 @@ export class FakeAlpaca {
   }
 
   private send(connection: Connection, messages: readonly Record<string, unknown>[]): void {
-    if (this.frozen || connection.socket.readyState !== connection.socket.OPEN) return;
+    if (this.frozen.has(connection) || connection.socket.readyState !== connection.socket.OPEN) return;
     if (connection.msgpack) {
       const packed = messages.map((m) =>
         typeof m['t'] === 'string' ? { ...m, t: new Date(Date.parse(m['t'])) } : m,
@@ -267,7 +267,7 @@ export class FakeAlpaca {
   }
 
   private message(connection: Connection, data: Buffer, binary: boolean): void {
-    if (this.frozen) return;
+    if (this.frozen.has(connection)) return;
     let message: Record<string, unknown>;
     try {
       const value = binary ? decode(data) : JSON.parse(data.toString('utf8'));
