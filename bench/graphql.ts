@@ -25,6 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { nyDate, tradingDay } from '../src/domain/calendar.ts';
+import type { SymbolSettingsInput } from '../src/domain/symbol-settings.ts';
 import type {
   BarInput,
   IngestResult,
@@ -33,10 +34,10 @@ import type {
   StoredBar,
   TickInput,
 } from '../src/domain/types.ts';
-import type { GraphqlService } from '../src/graphql/builder.ts';
+import type { GraphqlService } from '../src/graphql/context.ts';
 import { createYoga } from '../src/graphql/yoga.ts';
 import { listen } from '../src/http/listen.ts';
-import { SessionData, type SymbolSettingsInput } from '../src/session/session-data.ts';
+import { SessionData } from '../src/session/session-data.ts';
 import type { SymbolSessionData } from '../src/session/symbol-session-data.ts';
 
 /** The figures of one run. */

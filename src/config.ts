@@ -16,7 +16,7 @@ export interface AppConfig {
   readonly demo: boolean;
   /** pino level (LOG_LEVEL; default info). */
   readonly logLevel: string;
-  /** LOG_FORMAT: `pretty` or `json`; unset → pretty lines on a terminal, JSON otherwise (src/logger.ts). */
+  /** LOG_FORMAT: `pretty` or `json`; unset → pretty lines on a terminal, JSON otherwise (src/lib/logger.ts). */
   readonly logFormat: 'pretty' | 'json' | undefined;
   /** Longest delay before an accepted bar is written (WRITE_DELAY_MS; default 100). */
   readonly writeDelayMs: number;

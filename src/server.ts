@@ -3,13 +3,13 @@
  * (src/app.ts), serves it on HOST:PORT — the dashboard on /, GraphQL over HTTP, SSE and WebSocket
  * on /graphql, plus /export, /export/bars.csv, /export/gaps.csv, /health, /ready and /metrics —
  * and on SIGINT or SIGTERM closes the server, ends every subscription, flushes pending writes and
- * closes the database. Logs are readable lines on a terminal, JSON otherwise (src/logger.ts). When ADMIN_TOKEN is unset a token is generated and printed.
+ * closes the database. Logs are readable lines on a terminal, JSON otherwise (src/lib/logger.ts). When ADMIN_TOKEN is unset a token is generated and printed.
  */
 import { randomBytes } from 'node:crypto';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { listen } from './http/listen.ts';
-import { createLogger, logFormat } from './logger.ts';
+import { createLogger, logFormat } from './lib/logger.ts';
 
 const config = loadConfig(process.env, process.argv.slice(2));
 const logger = createLogger(config.logLevel, logFormat(config.logFormat, process.stdout.isTTY === true));

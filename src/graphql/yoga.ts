@@ -16,7 +16,7 @@ import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { type GraphQLError, getOperationAST, type ValidationContext } from 'graphql/index.js';
 import { createYoga as createYogaServer, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { adminAccess } from './auth.ts';
-import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './builder.ts';
+import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './context.ts';
 import { createMaskError, type ErrorLog } from './errors.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
 import { jsonAnswersPlugin } from './json-answers.ts';

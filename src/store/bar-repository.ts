@@ -9,19 +9,21 @@
  */
 import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { bars, quotes, sessionState, symbolConfig, ticks } from '../../drizzle/schema.ts';
+import type { SymbolSettings } from '../domain/symbol-settings.ts';
 import type {
   ClockMode,
   Instant,
   IsoDate,
   MarketDataKey,
+  PersistedSessionState,
   Quote,
   QuoteInput,
+  SessionBarsKey,
   StoredBar,
   StoredMarketData,
   Tick,
   TickInput,
 } from '../domain/types.ts';
-import type { SymbolSettings } from '../session/symbol-session-data.ts';
 import type { Database, StoreDb } from './database.ts';
 import { numberArrayLiteral, textArrayLiteral } from './pg-array.ts';
 
@@ -32,13 +34,6 @@ export interface BarRecord extends StoredBar {
   readonly interval: string;
   /** New York exchange date of the bar start. */
   readonly sessionDate: IsoDate;
-}
-
-/** Identifies the bars of one symbol, interval and session date. */
-export interface SessionBarsKey {
-  readonly symbol: string;
-  readonly interval: string;
-  readonly date: IsoDate;
 }
 
 /** Outcome of {@link BarRepository.upsertBars}. */
@@ -62,20 +57,6 @@ export type QuoteRecord = QuoteInput & MarketDataKey;
 
 /** A trade print with the key it is stored under. */
 export type TickRecord = TickInput & MarketDataKey;
-
-/** A symbol's persisted settings: the tree's own settings type. */
-export type SymbolConfigRecord = SymbolSettings;
-
-/** The persisted session state (one per database). */
-export interface SessionStateRecord {
-  readonly date: IsoDate;
-  readonly clockMode: ClockMode;
-  readonly active: boolean;
-  /** Session clock when last saved; null when not started. */
-  readonly clock: Instant | null;
-  /** Market time per wall time of a REPLAY session (null or absent otherwise). */
-  readonly replaySpeed?: number | null;
-}
 
 /** Options of {@link BarRepository}. */
 export interface BarRepositoryOptions {
@@ -323,7 +304,7 @@ export class BarRepository {
   }
 
   /** Creates or replaces a symbol's configuration. */
-  async saveSymbolConfig(config: SymbolConfigRecord): Promise<void> {
+  async saveSymbolConfig(config: SymbolSettings): Promise<void> {
     const values = {
       symbol: config.symbol,
       baseInterval: config.baseInterval,
@@ -345,7 +326,7 @@ export class BarRepository {
   }
 
   /** Every symbol configuration, by symbol. */
-  async listSymbolConfigs(): Promise<SymbolConfigRecord[]> {
+  async listSymbolConfigs(): Promise<SymbolSettings[]> {
     const rows = await this.#db.select().from(symbolConfig).orderBy(asc(symbolConfig.symbol));
     return rows.map((r) => ({
       symbol: r.symbol,
@@ -358,7 +339,7 @@ export class BarRepository {
   }
 
   /** Creates or replaces the session state. */
-  async saveSessionState(state: SessionStateRecord): Promise<void> {
+  async saveSessionState(state: PersistedSessionState): Promise<void> {
     const values = {
       date: state.date,
       clockMode: state.clockMode,
@@ -373,7 +354,7 @@ export class BarRepository {
   }
 
   /** The saved session state, or null when none was ever saved. */
-  async loadSessionState(): Promise<SessionStateRecord | null> {
+  async loadSessionState(): Promise<PersistedSessionState | null> {
     const rows = await this.#db.select().from(sessionState).where(eq(sessionState.id, 1));
     const row = rows[0];
     if (row === undefined) return null;

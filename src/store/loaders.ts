@@ -4,8 +4,8 @@
  * the same tick becomes ONE SQL statement, however many symbols and dates it covers.
  */
 import DataLoader from 'dataloader';
-import type { StoredBar } from '../domain/types.ts';
-import type { BarRepository, SessionBarsKey } from './bar-repository.ts';
+import type { SessionBarsKey, StoredBar } from '../domain/types.ts';
+import type { BarRepository } from './bar-repository.ts';
 
 /** The per-request loaders. */
 export interface StoreLoaders {

@@ -12,7 +12,8 @@
  */
 import type { IngestResult, Instant } from '../../domain/types.ts';
 import { requireAdmin } from '../auth.ts';
-import { builder, type Context, type DateTimeInput, isInvalidDateTime } from '../builder.ts';
+import { builder, type DateTimeInput, isInvalidDateTime } from '../builder.ts';
+import type { Context } from '../context.ts';
 import { userError } from '../errors.ts';
 
 /** One refused item (GraphQL parent of Rejection). */
