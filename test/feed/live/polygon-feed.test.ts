@@ -90,7 +90,7 @@ describe('Polygon feed', () => {
       id: 'x1',
       exchange: '4',
       conditions: ['37'],
-      tape: 'C',
+      tape: '3',
     });
     expect(sink.changes).toEqual([
       { feed: 'polygon', status: 'UP', at: OPEN + 5 * MINUTE, reason: 'polygon connected' },

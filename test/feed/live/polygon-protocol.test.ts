@@ -86,7 +86,7 @@ describe('PolygonDecoder', () => {
         id: '12345',
         exchange: '4',
         conditions: ['0', '12'],
-        tape: 'C',
+        tape: '3',
       },
     ]);
     expect(frame.quotes).toEqual([

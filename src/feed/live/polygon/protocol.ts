@@ -20,8 +20,8 @@
  * | `Q` | quote | sym, bp, bs, ap, as, t |
  * | `status` | control | status, message |
  *
- * Condition ids are passed on as text (`"12"`); the sink maps them through the condition rule
- * table. The tape number becomes its letter (1 → A, 2 → B, 3 → C). An aggregate's start is
+ * Condition ids and the tape number are passed on as text (`"12"`, `"3"`): the tape number is what
+ * tells the condition rule table (src/domain/trade-conditions.ts) that the codes are Polygon ids. An aggregate's start is
  * aligned down to its window (a minute, a second). Statuses: `auth_failed` stops the feed (bad key
  * or no WebSocket access in the plan), `max_connections` reconnects with back-off (another
  * connection holds the account's slot), `error` and unknown statuses are reported.
@@ -40,7 +40,6 @@ export interface PolygonFrame {
   other: number;
 }
 
-const TAPES: Readonly<Record<number, string>> = { 1: 'A', 2: 'B', 3: 'C' };
 const NO_CONDITIONS: readonly string[] = Object.freeze([]);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
@@ -152,7 +151,7 @@ export class PolygonDecoder {
           id: typeof m.i === 'string' ? m.i : typeof m.i === 'number' ? String(m.i) : null,
           exchange: isNumber(m.x) ? String(m.x) : null,
           conditions: Array.isArray(m.c) ? this.conditions(m.c) : NO_CONDITIONS,
-          tape: isNumber(m.z) ? (TAPES[m.z] ?? String(m.z)) : null,
+          tape: isNumber(m.z) ? String(m.z) : null,
         });
         return;
       }
