@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
-import { type BarRecord, BarRepository } from '../../src/store/bar-repository.ts';
+import type { BarRecord } from '../../src/store/bar-repository.ts';
 import {
   DatabaseUnavailableError,
   DataDirLockedError,
@@ -19,6 +19,7 @@ import {
 } from '../../src/store/database.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
 import { numberArrayLiteral, textArrayLiteral } from '../../src/store/pg-array.ts';
+import { Repository } from '../../src/store/repository.ts';
 import { migratedImage, testDrivers, useTestDatabase, withTestDatabase } from '../helpers/db.ts';
 
 const MIN = 60_000;
@@ -67,7 +68,7 @@ describe('pg array literals', () => {
 
 describe.each(testDrivers())('store on %s', (driver) => {
   const ctx = useTestDatabase(driver, { persistent: true });
-  const repoOf = () => new BarRepository(ctx().database);
+  const repoOf = () => new Repository(ctx().database);
 
   it('applies the migrations once and keeps the data across a reopen', async () => {
     const { database } = ctx();
@@ -91,7 +92,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
       entries: unknown[];
     };
     expect(rows).toEqual([{ n: journal.entries.length }]);
-    const bars = await new BarRepository(reopened).readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
+    const bars = await new Repository(reopened).readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
     expect(bars).toHaveLength(3);
   });
 
@@ -112,7 +113,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
             ('SPY', ${OPEN_0304 + 9 * 3_600_000}, 2, 1, 2.1, 1), ('SPY', ${OPEN_0304 + DAY}, 4, 1, 4.1, 1)`);
           await db.database.db.execute(sql`insert into ticks (symbol, ts, price, size) values
             ('SPY', ${OPEN_0304}, 1, 10), ('SPY', ${OPEN_0304}, 2, 20), ('QQQ', ${OPEN_0304}, 7, 1)`);
-          const repo = new BarRepository(await db.reopen({ migrationsFolder: defaultMigrationsFolder }));
+          const repo = new Repository(await db.reopen({ migrationsFolder: defaultMigrationsFolder }));
           const quote = (ts: number, bid: number) => ({ ts, bid, bidSize: 1, ask: bid + 0.1, askSize: 1 });
           expect(await repo.readStoredQuotes('SPY', DATES[0], 0, Number.MAX_SAFE_INTEGER, 10)).toEqual({
             items: [quote(OPEN_0304, 1), quote(OPEN_0304 + 9 * 3_600_000, 2), quote(late, 3)],
@@ -177,7 +178,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
   });
 
   it('chunks large upserts into a few statements and keeps every value exact', async () => {
-    const repo = new BarRepository(ctx().database, { chunkSize: 1_000 });
+    const repo = new Repository(ctx().database, { chunkSize: 1_000 });
     const rows: BarRecord[] = [];
     for (let s = 0; s < 10; s++) {
       for (let i = 0; i < 390; i++) {

@@ -5,9 +5,10 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
-import { type BarRecord, BarRepository } from '../../src/store/bar-repository.ts';
+import type { BarRecord } from '../../src/store/bar-repository.ts';
 import { openDatabase } from '../../src/store/database.ts';
-import { BarWriter, type WriterSink } from '../../src/store/writer.ts';
+import { Repository } from '../../src/store/repository.ts';
+import { StoreWriter, type WriterSink } from '../../src/store/writer.ts';
 import {
   createScratchDatabase,
   createTcpProxy,
@@ -54,7 +55,7 @@ const leftovers = useLeftovers();
 
 describe.each(testDrivers())('writer on %s', (driver) => {
   const ctx = useTestDatabase(driver);
-  const repoOf = () => new BarRepository(ctx().database);
+  const repoOf = () => new Repository(ctx().database);
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     leftovers.defer(() => vi.useRealTimers()); // after the test's own leftovers, which may need the fake clock
@@ -63,7 +64,7 @@ describe.each(testDrivers())('writer on %s', (driver) => {
   it('batches within the delay, latest version wins, flush and close make it durable', async () => {
     const { database } = ctx();
     const repo = repoOf();
-    const writer = leftovers.keep(new BarWriter(repo, { maxDelayMs: 50 }), (w) => w.close());
+    const writer = leftovers.keep(new StoreWriter(repo, { maxDelayMs: 50 }), (w) => w.close());
     const statements: string[] = [];
     leftovers.defer(database.onStatement((query) => statements.push(query)));
 
@@ -126,7 +127,7 @@ describe.each(testDrivers())('writer on %s', (driver) => {
       appendQuotes: (rows) => guard(() => repo.appendQuotes(rows)),
       appendTicks: (rows) => guard(() => repo.appendTicks(rows)),
     };
-    const writer = new BarWriter(sink, {
+    const writer = new StoreWriter(sink, {
       maxDelayMs: 10,
       maxBacklog: 100,
       retryInitialMs: 20,
@@ -193,7 +194,7 @@ describe.each(testDrivers())('writer on %s', (driver) => {
       appendQuotes: (rows) => repo.appendQuotes(rows),
       appendTicks: (rows) => repo.appendTicks(rows),
     };
-    const writer = new BarWriter(sink, { maxDelayMs: 0, writeTimeoutMs: 1_000, retryInitialMs: 1_000 });
+    const writer = new StoreWriter(sink, { maxDelayMs: 0, writeTimeoutMs: 1_000, retryInitialMs: 1_000 });
     leftovers.defer(() => settle(writer.close()));
     writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
     await vi.advanceTimersByTimeAsync(999);
@@ -217,7 +218,7 @@ describe.each(testDrivers())('writer on %s', (driver) => {
       appendQuotes: () => Promise.reject(new Error('down')),
       appendTicks: () => Promise.reject(new Error('down')),
     };
-    const writer = new BarWriter(sink, { maxDelayMs: 0, retryInitialMs: 10 });
+    const writer = new StoreWriter(sink, { maxDelayMs: 0, retryInitialMs: 10 });
     writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
     const flushed = expect(writer.flush()).rejects.toThrow(/not written/);
     const closed = expect(writer.close(100)).rejects.toThrow(/1 item\(s\) not written.*last error: down/);
@@ -242,8 +243,8 @@ describe.runIf(testDrivers().includes('postgres'))('writer on postgres: faults',
     leftovers.defer(() => proxy.close());
     const database = await openDatabase({ url: proxy.url, dataDir: '', connectTimeoutSeconds: 2 });
     leftovers.defer(() => database.close());
-    const repo = new BarRepository(database);
-    const writer = new BarWriter(repo, { maxDelayMs: 20, retryInitialMs: 50, retryMaxMs: 200 });
+    const repo = new Repository(database);
+    const writer = new StoreWriter(repo, { maxDelayMs: 20, retryInitialMs: 50, retryMaxMs: 200 });
     leftovers.defer(() => writer.close());
     const rows = sessionRecords('SPY', 0, 390);
     for (const r of rows.slice(0, 10)) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
