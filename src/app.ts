@@ -12,10 +12,10 @@ import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
 import { SessionService } from './service/session-service.ts';
 import { SessionData } from './session/session-data.ts';
-import { BarRepository } from './store/bar-repository.ts';
 import { type Database, openDatabase } from './store/database.ts';
 import { createLoaders } from './store/loaders.ts';
-import { BarWriter } from './store/writer.ts';
+import { Repository } from './store/repository.ts';
+import { StoreWriter } from './store/writer.ts';
 
 /** What createApp needs: the configuration with a decided admin token. */
 export type AppOptions = Partial<AppConfig> & {
@@ -34,8 +34,8 @@ export interface App {
   readonly session: SessionData;
   readonly service: SessionService;
   readonly database: Database;
-  readonly repository: BarRepository;
-  readonly writer: BarWriter;
+  readonly repository: Repository;
+  readonly writer: StoreWriter;
   readonly metrics: ServiceMetrics;
   /** Whether the demo runs (the sample was imported and its replay started). */
   readonly demo: boolean;
@@ -53,8 +53,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     dataDir: options.dataDir ?? './data',
     log: logger.child({ component: 'store' }),
   });
-  const repository = new BarRepository(database);
-  const writer = new BarWriter(repository, {
+  const repository = new Repository(database);
+  const writer = new StoreWriter(repository, {
     maxDelayMs: options.writeDelayMs ?? 100,
     maxBacklog: options.writeBacklog ?? 1_000_000,
     log: logger.child({ component: 'writer' }),

@@ -32,10 +32,12 @@
  *   trade (as if absent), so a real trade is never hidden by a vocabulary we do not know yet; each one is
  *   counted (`unknown` in the result) and reported in `/metrics`.
  * - Code styles. Letter codes are one character (the plans use letters and the digits 1, 4–9);
- *   Polygon ids are integers written in decimal. The tape decides: `A`/`B` → CTA letters, `C` → UTP
- *   letters, `1`/`2`/`3` (Polygon's tape numbers) → Polygon ids. Without a tape, a one-character code
- *   is a SIP letter and a code of two or more digits a Polygon id; a letter whose CTA and UTP meanings
- *   differ (e.g. `B`: CTA average price, UTP bunched) takes the more restrictive of the two.
+ *   Polygon ids are integers written in decimal. A code of two or more characters is always a
+ *   Polygon id. A one-character code is read by the tape: `A`/`B` → a CTA letter, `C` → a UTP
+ *   letter, `1`/`2`/`3` (Polygon's tape numbers) → a Polygon id (0–9); without a tape, a SIP letter,
+ *   and a letter whose CTA and UTP meanings differ (e.g. `B`: CTA average price, UTP bunched) takes
+ *   the more restrictive of the two. So a source sending Polygon's ids must send Polygon's tape
+ *   number (1, 2, 3) for the ids 0–9 to be read as Polygon's.
  */
 
 /** The trade updates the bar's high and low. */
@@ -256,7 +258,7 @@ export function resolveConditions(
 function lookup(code: string, style: ConditionStyle | null): number {
   const length = code.length;
   if (length === 0) return UNKNOWN;
-  if (style === 'POLYGON' || (style === null && length > 1)) return polygonId(code);
+  if (style === 'POLYGON' || length > 1) return polygonId(code);
   if (length !== 1) return UNKNOWN;
   const c = code.charCodeAt(0);
   if (c >= 128) return UNKNOWN;

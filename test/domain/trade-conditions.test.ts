@@ -107,6 +107,8 @@ describe('trade condition rule table', () => {
     expect(updates(['37'], null)).toEqual([V, V]);
     expect(updates(['12'], null)).toEqual([V, ALL]);
     expect(updates(['4'], '2')).toEqual([ALL, ALL]); // Polygon 4: bunched trade
+    expect(updates(['37'], 'C')).toEqual([V, V]); // two digits: a Polygon id whatever the tape
+    expect(updates(['14', '12'], 'A')).toEqual([V, ALL]);
   });
 
   it('looks codes up by style', () => {

@@ -11,9 +11,9 @@ import { createYoga } from '../../src/graphql/yoga.ts';
 import { listen } from '../../src/http/listen.ts';
 import { SessionService } from '../../src/service/session-service.ts';
 import { SessionData } from '../../src/session/session-data.ts';
-import { BarRepository } from '../../src/store/bar-repository.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
-import { BarWriter } from '../../src/store/writer.ts';
+import { Repository } from '../../src/store/repository.ts';
+import { StoreWriter } from '../../src/store/writer.ts';
 import { testDrivers, useTestDatabase } from '../helpers/db.ts';
 import { ADMIN_TOKEN, createTestApi, readSpy } from '../helpers/graphql.ts';
 
@@ -24,10 +24,10 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
 
   it('streams the stored bars in order through subscriptions and ends the session', async () => {
     const { database } = db();
-    const repo = new BarRepository(database);
+    const repo = new Repository(database);
     await importSample(repo);
     const session = new SessionData();
-    const sink = new BarWriter(repo);
+    const sink = new StoreWriter(repo);
     const service = new SessionService(session, repo, sink);
     const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
     const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });

@@ -1,6 +1,6 @@
 /**
  * Historical bars outside the in-memory window come from PostgreSQL through the per-request
- * DataLoaders: the real SessionService, BarRepository and createLoaders on PGlite (and on
+ * DataLoaders: the real SessionService, Repository and createLoaders on PGlite (and on
  * PostgreSQL when DATABASE_URL is set), with the bundled SPY sample imported.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,9 +8,9 @@ import { importSample } from '../../src/feed/import.ts';
 import { createYoga } from '../../src/graphql/yoga.ts';
 import { SessionService } from '../../src/service/session-service.ts';
 import { SessionData } from '../../src/session/session-data.ts';
-import { BarRepository } from '../../src/store/bar-repository.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
-import { BarWriter } from '../../src/store/writer.ts';
+import { Repository } from '../../src/store/repository.ts';
+import { StoreWriter } from '../../src/store/writer.ts';
 import { testDrivers, useTestDatabase } from '../helpers/db.ts';
 import { ADMIN_TOKEN, readSpy } from '../helpers/graphql.ts';
 
@@ -19,10 +19,10 @@ describe.each(testDrivers())('historical reads on %s', (driver) => {
 
   it('reads stored dates in one statement per request, with the same rules as memory', async () => {
     const { database } = db();
-    const repo = new BarRepository(database);
+    const repo = new Repository(database);
     await importSample(repo);
     const session = new SessionData();
-    const writer = new BarWriter(repo);
+    const writer = new StoreWriter(repo);
     const service = new SessionService(session, repo, writer);
     const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
     const gql = async (query: string) => {

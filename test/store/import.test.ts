@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBarFile, importSample, SAMPLE_FILES } from '../../src/feed/import.ts';
 import { ImportFileError, parseCsvTime } from '../../src/feed/import-csv.ts';
 import { parseNinjaTraderTime, parsePyalgotradeLine } from '../../src/feed/import-pyalgotrade.ts';
-import { BarRepository } from '../../src/store/bar-repository.ts';
+import { Repository } from '../../src/store/repository.ts';
 import { testDrivers, useTestDatabase } from '../helpers/db.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -83,7 +83,7 @@ describe('bar file parsing', () => {
 
 describe.each(testDrivers())('import on %s', (driver) => {
   const ctx = useTestDatabase(driver);
-  const repoOf = () => new BarRepository(ctx().database);
+  const repoOf = () => new Repository(ctx().database);
 
   it('imports the January SPY file: bar starts, New York session dates, idempotent', async () => {
     const repo = repoOf();

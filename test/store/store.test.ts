@@ -18,7 +18,8 @@ import {
 } from '../../src/store/database.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
 import { numberArrayLiteral, textArrayLiteral } from '../../src/store/pg-array.ts';
-import { BarWriter, type WriterSink } from '../../src/store/writer.ts';
+import { Repository } from '../../src/store/repository.ts';
+import { StoreWriter, type WriterSink } from '../../src/store/writer.ts';
 import {
   createScratchDatabase,
   createTcpProxy,
@@ -82,7 +83,7 @@ describe('pg array literals', () => {
 
 describe.each(testDrivers())('store on %s', (driver) => {
   const ctx = useTestDatabase(driver);
-  const repoOf = () => new BarRepository(ctx().database);
+  const repoOf = () => new Repository(ctx().database);
 
   it('applies the migrations once and keeps the data across a reopen', async () => {
     const { database } = ctx();
@@ -127,7 +128,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
             ('SPY', ${OPEN_0304 + 9 * 3_600_000}, 2, 1, 2.1, 1), ('SPY', ${OPEN_0304 + DAY}, 4, 1, 4.1, 1)`);
           await db.database.db.execute(sql`insert into ticks (symbol, ts, price, size) values
             ('SPY', ${OPEN_0304}, 1, 10), ('SPY', ${OPEN_0304}, 2, 20), ('QQQ', ${OPEN_0304}, 7, 1)`);
-          const repo = new BarRepository(await db.reopen({ migrationsFolder: defaultMigrationsFolder }));
+          const repo = new Repository(await db.reopen({ migrationsFolder: defaultMigrationsFolder }));
           const quote = (ts: number, bid: number) => ({ ts, bid, bidSize: 1, ask: bid + 0.1, askSize: 1 });
           expect(await repo.readStoredQuotes('SPY', DATES[0], 0, Number.MAX_SAFE_INTEGER, 10)).toEqual({
             items: [quote(OPEN_0304, 1), quote(OPEN_0304 + 9 * 3_600_000, 2), quote(late, 3)],
@@ -400,7 +401,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
   it('writer: batches within the delay, latest version wins, flush and close make it durable', async () => {
     const { database } = ctx();
     const repo = repoOf();
-    const writer = new BarWriter(repo, { maxDelayMs: 50 });
+    const writer = new StoreWriter(repo, { maxDelayMs: 50 });
     const statements: string[] = [];
     const stop = database.onStatement((query) => statements.push(query));
 
@@ -459,7 +460,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
       appendQuotes: (rows) => guard(() => repo.appendQuotes(rows)),
       appendTicks: (rows) => guard(() => repo.appendTicks(rows)),
     };
-    const writer = new BarWriter(sink, {
+    const writer = new StoreWriter(sink, {
       maxDelayMs: 10,
       maxBacklog: 100,
       retryInitialMs: 20,
@@ -520,7 +521,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
       appendQuotes: (rows) => repo.appendQuotes(rows),
       appendTicks: (rows) => repo.appendTicks(rows),
     };
-    const writer = new BarWriter(sink, { maxDelayMs: 0, writeTimeoutMs: 1_000, retryInitialMs: 1_000 });
+    const writer = new StoreWriter(sink, { maxDelayMs: 0, writeTimeoutMs: 1_000, retryInitialMs: 1_000 });
     writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
     await waitFor(() => writer.status().failedAttempts === 1);
     expect(writer.status().lastError).toBe('write did not finish within 1000 ms');
@@ -539,7 +540,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
       appendQuotes: () => Promise.reject(new Error('down')),
       appendTicks: () => Promise.reject(new Error('down')),
     };
-    const writer = new BarWriter(sink, { maxDelayMs: 0, retryInitialMs: 10 });
+    const writer = new StoreWriter(sink, { maxDelayMs: 0, retryInitialMs: 10 });
     writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
     const flushed = writer.flush();
     await expect(writer.close(100)).rejects.toThrow(/1 item\(s\) not written.*last error: down/);
@@ -585,8 +586,8 @@ describe.runIf(testDrivers().includes('postgres'))('store on postgres: faults', 
     const proxy = await createTcpProxy(scratch.url);
     const database = await openDatabase({ url: proxy.url, dataDir: '', connectTimeoutSeconds: 2 });
     try {
-      const repo = new BarRepository(database);
-      const writer = new BarWriter(repo, { maxDelayMs: 20, retryInitialMs: 50, retryMaxMs: 200 });
+      const repo = new Repository(database);
+      const writer = new StoreWriter(repo, { maxDelayMs: 20, retryInitialMs: 50, retryMaxMs: 200 });
       const rows = sessionRecords('SPY', 0, 390);
       for (const r of rows.slice(0, 10)) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
       await writer.flush();
