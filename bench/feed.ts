@@ -2,7 +2,7 @@
  * Feed benchmark (not a test): messages per second decoded and applied end to end from a local
  * fake Alpaca stock stream over a real WebSocket.
  *
- * A child process (bench/feed-stream.ts, its own core) serves the stream: Alpaca's handshake, then a
+ * A child process (bench/workers/alpaca-stream.ts, its own core) serves the stream: Alpaca's handshake, then a
  * pre-encoded MessagePack day of 500 symbols, 10,000 messages a minute (80% trades, 15% quotes,
  * 5% bars), in frames of 1,000 messages, as fast as the socket drains. The client is the real
  * Alpaca feed (src/feed/live/alpaca/feed.ts: the `ws` shell and the protocol core) whose sink
@@ -72,7 +72,7 @@ async function runOnce(
   symbols: readonly string[],
   open: number,
 ): Promise<{ perSec: number; messages: number }> {
-  const server = fork(new URL('./feed-stream.ts', import.meta.url), [], {
+  const server = fork(new URL('./workers/alpaca-stream.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, FEED_BENCH_SETUP: JSON.stringify({ symbols, open, minutes: MINUTES }) },
   });
