@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
- * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: …`.
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: …`.
  * Benchmarks never run as tests: these machines are shared and noisy.
  */
+import { benchFeed } from './feed.ts';
 import { benchGraphql } from './graphql.ts';
 import { benchIngest } from './ingest.ts';
 import { benchPersist } from './persist.ts';
+import { benchTrades } from './trades.ts';
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -14,8 +16,16 @@ const ingest = benchIngest();
 console.log(
   `ingest: a 1s feed updating every bar three times while it forms (1m/5m/1h/1d derived): ${fmt(ingest.updatingBarsPerSec)} bars/s`,
 );
+const trades = benchTrades();
+console.log(
+  `trades: ${fmt(trades.trades)} trades (100 symbols, 1s base, 1m/5m/1h/1d derived): ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
+);
 const persist = await benchPersist();
 const graphql = await benchGraphql();
+const feed = await benchFeed();
+console.log(
+  `feed: ${fmt(feed.messagesPerSec)} msgs/s decoded and applied over a WebSocket (decode only: ${fmt(feed.decodeOnlyPerSec)} msgs/s)`,
+);
 
 const parts = [
   `ingest-1m: ${fmt(ingest.ingest1m.barsPerSec)} bars/s, ${fmt(ingest.ingest1m.bytesPerBar, 1)} B/bar`,
@@ -24,5 +34,7 @@ const parts = [
   `history-20x5d: ${fmt(persist.historyMs, 1)} ms in ${persist.historyStatements} statements`,
   `query: ${fmt(graphql.reqPerSec)} req/s p99 ${fmt(graphql.p99Ms, 1)} ms ratio-to-raw ${fmt(graphql.ratioToRaw, 2)}`,
   `fanout-1000: p99 ${fmt(graphql.fanoutP99Ms, 1)} ms lost ${graphql.fanoutLost}`,
+  `trades: ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
+  `feed: ${fmt(feed.messagesPerSec)} msgs/s`,
 ];
 console.log(parts.join('; '));

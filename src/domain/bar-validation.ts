@@ -2,8 +2,8 @@ import type { TimeWindow } from './calendar.ts';
 import { canonicalIntervalName } from './intervals.ts';
 import type { BarValues, Instant, RejectionCode } from './types.ts';
 
-/** Why a single input bar is refused: a stable code and a human-readable message. */
-export interface BarValidationFailure {
+/** Why a single input item (bar, quote, tick) is refused: a stable code and a human-readable message. */
+export interface ValidationFailure {
   readonly code: RejectionCode;
   readonly message: string;
 }
@@ -33,7 +33,7 @@ export function isTradeCount(value: number): boolean {
  * vwap may lie outside [low, high]: vendors compute it differently (e.g. over extended hours or with
  * odd lots), so it is not checked against the price range.
  */
-export function validateBarValues(input: BarValues): BarValidationFailure | null {
+export function validateBarValues(input: BarValues): ValidationFailure | null {
   for (const field of [...PRICE_FIELDS, 'volume'] as const) {
     const value = input[field];
     if (!Number.isFinite(value)) return invalidNumber(`${field} must be a finite number, got ${value}`);
@@ -73,7 +73,7 @@ export function validateBarPlacement(
   ts: Instant,
   baseMs: number,
   window: TimeWindow,
-): BarValidationFailure | null {
+): ValidationFailure | null {
   const base = canonicalIntervalName(baseMs);
   if (!Number.isInteger(ts)) {
     return {
@@ -104,6 +104,51 @@ export function validateBarPlacement(
 }
 
 /**
+ * Checks a base bar in full: {@link validateBarValues}, then {@link validateBarPlacement}; returns the
+ * first failure, or null when the bar is accepted. A quick check that accepts exactly what both
+ * accept runs first, so a valid bar (the usual case) builds no message.
+ */
+export function validateBar(
+  input: BarValues & { readonly ts: Instant },
+  baseMs: number,
+  window: TimeWindow,
+): ValidationFailure | null {
+  if (isPlainValidBar(input, baseMs, window)) return null;
+  return validateBarValues(input) ?? validateBarPlacement(input.ts, baseMs, window);
+}
+
+/**
+ * True when a bar passes every rule of {@link validateBarValues} and {@link validateBarPlacement} (the
+ * same conditions, without building messages). False means: ask those functions for the failure.
+ */
+export function isPlainValidBar(
+  input: BarValues & { readonly ts: Instant },
+  baseMs: number,
+  window: TimeWindow,
+): boolean {
+  const { open, high, low, close, volume, vwap, tradeCount, ts } = input;
+  return (
+    Number.isFinite(open) &&
+    Number.isFinite(high) &&
+    Number.isFinite(low) &&
+    Number.isFinite(close) &&
+    Number.isFinite(volume) &&
+    volume >= 0 &&
+    (vwap === null || (Number.isFinite(vwap) && vwap > 0)) &&
+    (tradeCount === null || isTradeCount(tradeCount)) &&
+    low > 0 &&
+    low <= open &&
+    low <= close &&
+    high >= open &&
+    high >= close &&
+    Number.isInteger(ts) &&
+    ts >= window.start &&
+    ts + baseMs <= window.end &&
+    (ts - window.start) % baseMs === 0
+  );
+}
+
+/**
  * Normalises a ticker symbol: trims and upper-cases it. Returns null when the result is not a valid
  * symbol (a letter, then up to 15 letters, digits, `.` or `-`, e.g. `BRK.B`, `BF-B`); the caller then
  * rejects the item with `INVALID_SYMBOL`.
@@ -113,11 +158,11 @@ export function normaliseSymbol(raw: string): string | null {
   return SYMBOL_PATTERN.test(symbol) ? symbol : null;
 }
 
-function invalidNumber(message: string): BarValidationFailure {
+function invalidNumber(message: string): ValidationFailure {
   return { code: 'INVALID_NUMBER', message };
 }
 
-function invalidOhlc(message: string): BarValidationFailure {
+function invalidOhlc(message: string): ValidationFailure {
   return { code: 'INVALID_OHLC', message };
 }
 

@@ -127,3 +127,22 @@ export type ClockMode = 'LIVE' | 'REPLAY' | 'MANUAL';
 
 /** Where the session clock stands relative to the exchange day. */
 export type SessionPhase = 'CLOSED' | 'PRE_MARKET' | 'REGULAR' | 'POST_MARKET';
+
+/** One (symbol, base interval, session date) whose stored base bars are wanted. */
+export interface SessionBarsKey {
+  readonly symbol: string;
+  /** Canonical base interval name (`1s`, `1m`). */
+  readonly interval: string;
+  readonly date: IsoDate;
+}
+
+/** The session state kept in the store (one per database), so a restarted server rebuilds the same tree. */
+export interface PersistedSessionState {
+  readonly date: IsoDate;
+  readonly clockMode: ClockMode;
+  readonly active: boolean;
+  /** The session clock when last saved (covers advanceClock and the replay position); null when not started. */
+  readonly clock: Instant | null;
+  /** Market time per wall time of a REPLAY session (null or absent otherwise). */
+  readonly replaySpeed?: number | null;
+}

@@ -1,8 +1,27 @@
-import type { IsoDate, StoredBar } from '../domain/types.ts';
+import type { BarInput, IngestResult, IsoDate, SessionBarsKey, StoredBar } from '../domain/types.ts';
+import type { SessionData } from '../session/session-data.ts';
 
 type ReplayBar = StoredBar & { readonly symbol: string };
 
-import type { SessionService, SessionStore } from '../service/session-service.ts';
+/**
+ * What a replay drives (the session service): the tree, and the service's own ways to play stored
+ * bars, end the session and save where it stands.
+ */
+export interface ReplayTarget {
+  readonly session: SessionData;
+  /** Plays bars read from the store: their stored revisions kept, nothing written again. */
+  replayStoredBars(bars: readonly (BarInput & { readonly revision: number })[]): IngestResult;
+  /** Ends the session (the replay played its last bar). */
+  endSession(): Promise<void>;
+  /** Saves the session state (the replay's position is the clock). */
+  persistState(): Promise<void>;
+}
+
+/** Where a replay reads the stored bars of the session date (the store). */
+export interface ReplaySource {
+  /** Stored bars of each key, ascending. */
+  readSessionBars(keys: readonly SessionBarsKey[]): Promise<StoredBar[][]>;
+}
 
 /** Options of a replay. */
 export interface ReplayOptions {
@@ -46,8 +65,8 @@ export class ReplayDriver {
   readonly speed: number;
 
   constructor(
-    private readonly service: SessionService,
-    private readonly store: SessionStore,
+    private readonly service: ReplayTarget,
+    private readonly store: ReplaySource,
     private readonly options: ReplayOptions = {},
   ) {
     this.speed = options.speed ?? 60;

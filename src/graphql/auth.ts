@@ -4,7 +4,7 @@
  * subscriptions are open. A missing token is UNAUTHENTICATED, a wrong one FORBIDDEN.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AdminAccess, Context } from './builder.ts';
+import type { AdminAccess, Context } from './context.ts';
 import { userError } from './errors.ts';
 
 function digest(text: string): Buffer {

@@ -17,7 +17,7 @@ import type { Instant, IsoDate, StoredBar } from '../domain/types.ts';
 import { HistoricalData, type HistoricalInterval } from '../session/historical-data.ts';
 import type { BarSequence } from '../session/session-interval.ts';
 import type { SymbolSessionData } from '../session/symbol-session-data.ts';
-import type { Context } from './builder.ts';
+import type { Context } from './context.ts';
 import { userError } from './errors.ts';
 import { ConcatSequence } from './paging.ts';
 import { UNCACHEABLE } from './result-cache.ts';

@@ -12,7 +12,7 @@
  */
 import type { ExecutionResult } from 'graphql/index.js';
 import { isAsyncIterable, type Plugin, processRegularResult } from 'graphql-yoga';
-import { acceptsGzip, gzipBytes, MIN_COMPRESSED_BYTES } from '../http/content-encoding.ts';
+import { acceptsGzip, gzipBytes, MIN_COMPRESSED_BYTES } from '../lib/content-encoding.ts';
 
 /** The JSON media types of yoga's regular result processor, most specific first. */
 const JSON_MEDIA_TYPES = ['application/graphql-response+json', 'application/json'] as const;

@@ -22,7 +22,7 @@ import type { DocumentNode, ExecutionResult } from 'graphql/index.js';
 import { getOperationAST } from 'graphql/index.js';
 import type { Plugin } from 'graphql-yoga';
 import type { SessionData } from '../session/session-data.ts';
-import type { Context } from './builder.ts';
+import type { Context } from './context.ts';
 import { rememberAnswerBytes } from './json-answers.ts';
 
 /** Set in a context's memo by anything that reads outside the tree. */

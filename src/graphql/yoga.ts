@@ -21,7 +21,7 @@ import {
 import { createHandler as createSseHandler } from 'graphql-sse/lib/use/fetch';
 import { createYoga as createYogaServer, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { adminAccess } from './auth.ts';
-import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './builder.ts';
+import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './context.ts';
 import { createMaskError, type ErrorLog } from './errors.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
 import { httpRefusalsPlugin } from './http-refusals.ts';

@@ -3,7 +3,7 @@
  * listeners of the tree's events, the store writer's backlog, HTTP request latency, plus Node's default process metrics.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { GraphqlMetrics } from '../graphql/builder.ts';
+import type { GraphqlMetrics } from '../graphql/context.ts';
 
 /** Live figures the metrics read when scraped. */
 export interface MetricSources {

@@ -12,21 +12,21 @@
  * | `GET /` | the live dashboard; its files under `/assets/` (src/http/dashboard/) |
  *
  * Errors are JSON `{ "error": { "code", "message" } }` with a 4xx status. The export and the CSV
- * files are gzip-compressed for clients that accept it (src/http/content-encoding.ts).
+ * files are gzip-compressed for clients that accept it (src/lib/content-encoding.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, type Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { ServiceError } from '../domain/errors.ts';
+import { parseInstant } from '../domain/instant.ts';
 import { IntervalError, parseInterval } from '../domain/intervals.ts';
 import type { Bar, Gap, Instant } from '../domain/types.ts';
-import { parseInstant } from '../graphql/builder.ts';
+import { acceptsGzip, gzipBytes, MIN_COMPRESSED_BYTES } from '../lib/content-encoding.ts';
 import { exportSession } from '../session/export.ts';
 import type { SessionData } from '../session/session-data.ts';
 import type { BarSequence } from '../session/session-interval.ts';
 import type { SymbolSessionData } from '../session/symbol-session-data.ts';
-import { acceptsGzip, gzipBytes, MIN_COMPRESSED_BYTES } from './content-encoding.ts';
 import { isDashboardPath, serveDashboard } from './dashboard/index.ts';
 import type { ServiceMetrics } from './metrics.ts';
 

@@ -1,40 +1,25 @@
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { tradingDatesBefore } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
+import type { SymbolSettings, SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
   ClockMode,
   IngestResult,
   Instant,
   IsoDate,
+  PersistedSessionState,
   Quote,
   QuoteInput,
+  SessionBarsKey,
   StoredBar,
   StoredMarketData,
   Tick,
   TickInput,
 } from '../domain/types.ts';
 import { MAX_REPLAY_SPEED, ReplayDriver, type ReplayStatus } from '../feed/replay.ts';
-import type { SessionData, SymbolSettingsInput } from '../session/session-data.ts';
-import type { SymbolSessionData, SymbolSettings } from '../session/symbol-session-data.ts';
-
-/** The session state kept in the store so that a restarted server rebuilds the same tree. */
-export interface PersistedSessionState {
-  readonly date: IsoDate;
-  readonly clockMode: ClockMode;
-  readonly active: boolean;
-  /** The session clock when it was last persisted (covers advanceClock and the replay position). */
-  readonly clock: Instant | null;
-  /** Speed of a REPLAY session. */
-  readonly replaySpeed?: number | null;
-}
-
-/** One (symbol, interval, session date) whose stored bars are wanted. */
-export interface SessionBarsKey {
-  readonly symbol: string;
-  readonly interval: string;
-  readonly date: IsoDate;
-}
+import type { SessionData } from '../session/session-data.ts';
+import type { SymbolSessionData } from '../session/symbol-session-data.ts';
 
 /** What the service needs from the persistent store. */
 export interface SessionStore {

@@ -1,9 +1,4 @@
-import {
-  isTradeCount,
-  normaliseSymbol,
-  validateBarPlacement,
-  validateBarValues,
-} from '../domain/bar-validation.ts';
+import { normaliseSymbol, type ValidationFailure, validateBar } from '../domain/bar-validation.ts';
 import {
   inCalendarRange,
   outOfCalendarRange,
@@ -14,33 +9,27 @@ import {
   tradingDay,
 } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
-import { validateIndicatorNames } from '../domain/indicators.ts';
-import { parseInterval, resolveIntervals } from '../domain/intervals.ts';
+import { parseInterval } from '../domain/intervals.ts';
+import { validateQuote, validateTick } from '../domain/market-data-validation.ts';
+import { resolveSettings, type SymbolSettingsInput, sameSettings } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
   ClockMode,
   IngestResult,
   Instant,
   IsoDate,
-  Quote,
   QuoteInput,
   Rejection,
   RejectionCode,
   SessionPhase,
   StoredBar,
   StoredMarketData,
-  Tick,
   TickInput,
 } from '../domain/types.ts';
 import type { ChangeSequence, IntervalChangeSink } from './day-bars.ts';
 import { type BarEventKind, SessionEvents } from './events.ts';
 import type { SessionClock, SessionInterval } from './session-interval.ts';
-import {
-  type BufferBounds,
-  type SymbolSessionData as SymbolData,
-  SymbolSessionData,
-  type SymbolSettings,
-} from './symbol-session-data.ts';
+import { type BufferBounds, type StoredQuotesAndTicks, SymbolSessionData } from './symbol-session-data.ts';
 
 /** Options of the session tree. */
 export interface SessionDataOptions {
@@ -51,19 +40,6 @@ export interface SessionDataOptions {
   /** Receives errors thrown by event listeners (default: a process warning). */
   readonly onListenerError?: (error: unknown, topic: string) => void;
 }
-
-/** The settings a caller gives to load a symbol; missing fields take the contract defaults. */
-export interface SymbolSettingsInput {
-  readonly symbol: string;
-  readonly baseInterval?: string;
-  readonly derivedIntervals?: readonly string[];
-  readonly historicalDays?: number;
-  readonly extendedHours?: boolean;
-  readonly indicators?: readonly string[];
-}
-
-/** Largest accepted `historicalDays`. */
-export const MAX_HISTORICAL_DAYS = 260;
 
 /** A store holding no quotes or ticks for a symbol's date. */
 const NOTHING_STORED: StoredMarketData<never> = { items: [], count: 0, next: 0 };
@@ -162,17 +138,20 @@ export class SessionData implements SessionClock, ChangeSequence {
   }
 
   /** Every symbol's data, sorted by symbol. */
-  symbols(): SymbolData[] {
+  symbols(): SymbolSessionData[] {
     return this.activeSymbols().map((s) => this.symbolMap.get(s)!);
   }
 
   /** One symbol's data (case-insensitive), or undefined. */
-  symbol(symbol: string): SymbolData | undefined {
+  symbol(symbol: string): SymbolSessionData | undefined {
     const key = normaliseSymbol(symbol);
     return key === null ? undefined : this.symbolMap.get(key);
   }
 
-  /** Change sequence at which a symbol was last removed, if it was. */
+  /**
+   * Symbols whose entry was dropped after change `cursor` (an explicit removal, a reload with new
+   * settings or a new session), sorted: the `removed` list of a delta export.
+   */
   removedSince(cursor: number): string[] {
     return [...this.removedAt].flatMap(([symbol, seq]) => (seq > cursor ? [symbol] : [])).sort();
   }
@@ -270,7 +249,7 @@ export class SessionData implements SessionClock, ChangeSequence {
    * The same settings as an existing entry return it unchanged.
    * @throws ServiceError NO_SESSION, BAD_USER_INPUT, INVALID_INTERVAL, INVALID_INDICATOR
    */
-  beginLoad(input: SymbolSettingsInput): { data: SymbolData; changed: boolean } {
+  beginLoad(input: SymbolSettingsInput): { data: SymbolSessionData; changed: boolean } {
     this.requireActive();
     const settings = resolveSettings(input);
     const existing = this.symbolMap.get(settings.symbol);
@@ -304,25 +283,16 @@ export class SessionData implements SessionClock, ChangeSequence {
     symbol: string,
     history: ReadonlyMap<IsoDate, readonly StoredBar[]>,
     today: readonly StoredBar[],
-    market: {
-      readonly quotes: StoredMarketData<Quote>;
-      readonly ticks: StoredMarketData<Tick>;
-    } = { quotes: NOTHING_STORED, ticks: NOTHING_STORED },
-  ): SymbolData | undefined {
+    market: StoredQuotesAndTicks = { quotes: NOTHING_STORED, ticks: NOTHING_STORED },
+  ): SymbolSessionData | undefined {
     const data = this.symbol(symbol);
     if (!data) return undefined;
     data.installHistory(history, this.next());
-    data.quotes.restore(market.quotes.items, market.quotes.count);
-    data.ticks.restore(market.ticks.items, market.ticks.count);
-    data.nextQuoteSeq = market.quotes.next;
-    data.nextTickSeq = market.ticks.next;
-    if (data.quotes.total > 0) data.quotesSeq = this.next();
-    if (data.ticks.total > 0) data.ticksSeq = this.next();
+    data.restoreMarketData(market, this);
     const day = data.day;
     const baseMs = day.base.spec.ms;
     for (const bar of [...today].sort((a, b) => a.ts - b.ts)) {
-      if (validateBarPlacement(bar.ts, baseMs, data.window) !== null || validateBarValues(bar) !== null)
-        continue;
+      if (validateBar(bar, baseMs, data.window) !== null) continue;
       day.apply((bar.ts - data.window.start) / baseMs, bar, this, null, bar.revision);
     }
     const latest = day.base.series.latestSlot();
@@ -392,7 +362,7 @@ export class SessionData implements SessionClock, ChangeSequence {
     let latestEnd = Number.NEGATIVE_INFINITY;
     if (this.mode === 'LIVE') this.syncWallClock();
     const emitting = this.events.has('bar') || this.events.has('baseBar');
-    let sinkData: SymbolData | null = null;
+    let sinkData: SymbolSessionData | null = null;
     let sink: IntervalChangeSink | null = null;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
@@ -402,14 +372,10 @@ export class SessionData implements SessionClock, ChangeSequence {
         continue;
       }
       const baseMs = found.day.base.spec.ms;
-      // The domain validators are the authority; they are only asked (and build their messages)
-      // when the quick check, which accepts exactly what they accept, does not pass.
-      if (!isPlainValidBar(input, baseMs, found.window)) {
-        const invalid = validateBarValues(input) ?? validateBarPlacement(input.ts, baseMs, found.window);
-        if (invalid) {
-          rejected.push({ index: i, code: invalid.code, message: invalid.message });
-          continue;
-        }
+      const invalid = validateBar(input, baseMs, found.window);
+      if (invalid) {
+        rejected.push({ index: i, code: invalid.code, message: invalid.message });
+        continue;
       }
       if (emitting && sinkData !== found) {
         sinkData = found;
@@ -436,9 +402,7 @@ export class SessionData implements SessionClock, ChangeSequence {
       inputs,
       (data, q) => {
         const { symbol: _symbol, ...quote } = q;
-        data.quotes.push(quote);
-        data.quotesSeq = this.next();
-        const seq = data.nextQuoteSeq++;
+        const seq = data.addQuote(quote, this);
         if (this.events.has('marketData')) {
           this.events.emit('marketData', { type: 'quote', symbol: data.symbol, date: data.date, seq, quote });
         }
@@ -453,9 +417,7 @@ export class SessionData implements SessionClock, ChangeSequence {
       inputs,
       (data, t) => {
         const { symbol: _symbol, ...tick } = t;
-        data.ticks.push(tick);
-        data.ticksSeq = this.next();
-        const seq = data.nextTickSeq++;
+        const seq = data.addTick(tick, this);
         if (this.events.has('marketData')) {
           this.events.emit('marketData', { type: 'tick', symbol: data.symbol, date: data.date, seq, tick });
         }
@@ -466,8 +428,8 @@ export class SessionData implements SessionClock, ChangeSequence {
 
   private ingestMarketData<T extends { symbol: string; ts: Instant }>(
     inputs: readonly T[],
-    store: (data: SymbolData, item: T) => void,
-    validate: (item: T) => string | null,
+    store: (data: SymbolSessionData, item: T) => void,
+    validate: (item: T, symbol: string, window: TimeWindow) => ValidationFailure | null,
   ): IngestResult {
     const rejected: Rejection[] = [];
     let accepted = 0;
@@ -477,17 +439,9 @@ export class SessionData implements SessionClock, ChangeSequence {
         rejected.push(rejection(index, found, input.symbol));
         return;
       }
-      const invalid = validate(input);
+      const invalid = validate(input, found.symbol, found.window);
       if (invalid) {
-        rejected.push({ index, code: 'INVALID_NUMBER', message: invalid });
-        return;
-      }
-      if (input.ts < found.window.start || input.ts >= found.window.end) {
-        rejected.push({
-          index,
-          code: 'OUTSIDE_SESSION',
-          message: `${new Date(input.ts).toISOString()} is outside ${found.symbol}'s session window`,
-        });
+        rejected.push({ index, code: invalid.code, message: invalid.message });
         return;
       }
       store(found, input);
@@ -496,7 +450,7 @@ export class SessionData implements SessionClock, ChangeSequence {
     return { accepted, rejected };
   }
 
-  private resolveTarget(raw: string): SymbolData | RejectionCode {
+  private resolveTarget(raw: string): SymbolSessionData | RejectionCode {
     if (!this.isActive) return 'NO_SESSION';
     // Keys are normalised symbols: a raw string equal to one needs no normalising.
     const direct = this.symbolMap.get(raw);
@@ -513,7 +467,7 @@ export class SessionData implements SessionClock, ChangeSequence {
    * listeners (`bar`: every interval; `baseBar`: the base interval only, e.g. the store writer).
    * A closing base window changes no bar, so it goes to `bar` only.
    */
-  private sinkFor(data: SymbolData, closing: boolean, persist = true): IntervalChangeSink | null {
+  private sinkFor(data: SymbolSessionData, closing: boolean, persist = true): IntervalChangeSink | null {
     const all = this.events.has('bar');
     const baseOnly = !closing && persist && this.events.has('baseBar');
     if (!all && !baseOnly) return null;
@@ -535,33 +489,6 @@ export class SessionData implements SessionClock, ChangeSequence {
   }
 }
 
-/**
- * True when a bar passes every rule of `validateBarValues` and `validateBarPlacement` (the same
- * conditions, without building messages). False means: ask those functions for the failure.
- */
-function isPlainValidBar(input: BarInput, baseMs: number, window: TimeWindow): boolean {
-  const { open, high, low, close, volume, vwap, tradeCount, ts } = input;
-  return (
-    Number.isFinite(open) &&
-    Number.isFinite(high) &&
-    Number.isFinite(low) &&
-    Number.isFinite(close) &&
-    Number.isFinite(volume) &&
-    volume >= 0 &&
-    (vwap === null || (Number.isFinite(vwap) && vwap > 0)) &&
-    (tradeCount === null || isTradeCount(tradeCount)) &&
-    low > 0 &&
-    low <= open &&
-    low <= close &&
-    high >= open &&
-    high >= close &&
-    Number.isInteger(ts) &&
-    ts >= window.start &&
-    ts + baseMs <= window.end &&
-    (ts - window.start) % baseMs === 0
-  );
-}
-
 function rejection(index: number, code: RejectionCode, symbol: string): Rejection {
   const messages: Partial<Record<RejectionCode, string>> = {
     NO_SESSION: 'no session is active: call startSession first',
@@ -569,66 +496,4 @@ function rejection(index: number, code: RejectionCode, symbol: string): Rejectio
     NOT_LOADED: `${symbol} is not loaded: call loadSymbol first`,
   };
   return { index, code, message: messages[code] ?? code };
-}
-
-function validateQuote(q: QuoteInput): string | null {
-  for (const [name, value] of [
-    ['bid', q.bid],
-    ['ask', q.ask],
-  ] as const) {
-    if (!Number.isFinite(value) || value <= 0) return `${name} must be a finite number > 0`;
-  }
-  for (const [name, value] of [
-    ['bidSize', q.bidSize],
-    ['askSize', q.askSize],
-  ] as const) {
-    if (!Number.isFinite(value) || value < 0) return `${name} must be a finite number ≥ 0`;
-  }
-  return Number.isFinite(q.ts) ? null : 'ts must be a valid instant';
-}
-
-function validateTick(t: TickInput): string | null {
-  if (!Number.isFinite(t.price) || t.price <= 0) return 'price must be a finite number > 0';
-  if (!Number.isFinite(t.size) || t.size < 0) return 'size must be a finite number ≥ 0';
-  return Number.isFinite(t.ts) ? null : 'ts must be a valid instant';
-}
-
-/**
- * Applies the contract defaults and validates a symbol's settings.
- * @throws ServiceError with a code naming what is wrong
- */
-export function resolveSettings(input: SymbolSettingsInput): SymbolSettings {
-  const symbol = normaliseSymbol(input.symbol);
-  if (symbol === null) throw new ServiceError('BAD_USER_INPUT', `"${input.symbol}" is not a valid symbol`);
-  const historicalDays = input.historicalDays ?? 2;
-  if (!Number.isInteger(historicalDays) || historicalDays < 0 || historicalDays > MAX_HISTORICAL_DAYS) {
-    throw new ServiceError(
-      'BAD_USER_INPUT',
-      `historicalDays must be an integer from 0 to ${MAX_HISTORICAL_DAYS}`,
-    );
-  }
-  let intervals: ReturnType<typeof resolveIntervals>;
-  try {
-    intervals = resolveIntervals(input.baseInterval ?? '1m', input.derivedIntervals ?? ['5m', '15m']);
-  } catch (error) {
-    throw new ServiceError('INVALID_INTERVAL', (error as Error).message);
-  }
-  let indicators: string[];
-  try {
-    indicators = validateIndicatorNames(input.indicators ?? [], historicalDays);
-  } catch (error) {
-    throw new ServiceError('INVALID_INDICATOR', (error as Error).message);
-  }
-  return {
-    symbol,
-    baseInterval: intervals.base.name,
-    derivedIntervals: intervals.derived.map((d) => d.name),
-    historicalDays,
-    extendedHours: input.extendedHours ?? false,
-    indicators,
-  };
-}
-
-function sameSettings(a: SymbolSettings, b: SymbolSettings): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

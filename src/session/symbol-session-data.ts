@@ -1,25 +1,11 @@
 import type { TimeWindow } from '../domain/calendar.ts';
 import { type IntervalSpec, parseInterval } from '../domain/intervals.ts';
-import type { Bar, Instant, IsoDate, Quote, StoredBar, Tick } from '../domain/types.ts';
-import { DayBars } from './day-bars.ts';
+import type { SymbolSettings } from '../domain/symbol-settings.ts';
+import type { Bar, Instant, IsoDate, Quote, StoredBar, StoredMarketData, Tick } from '../domain/types.ts';
+import { type ChangeSequence, DayBars } from './day-bars.ts';
 import { HistoricalData } from './historical-data.ts';
 import { RingBuffer } from './ring-buffer.ts';
 import type { SessionClock, SessionInterval } from './session-interval.ts';
-
-/** How a symbol is loaded (the persisted configuration of one symbol). */
-export interface SymbolSettings {
-  readonly symbol: string;
-  /** `1s` or `1m`. */
-  readonly baseInterval: string;
-  /** Canonical derived interval names, ascending. */
-  readonly derivedIntervals: readonly string[];
-  /** Trading days of history held in memory. */
-  readonly historicalDays: number;
-  /** Whether the session window is the extended session. */
-  readonly extendedHours: boolean;
-  /** Canonical indicator names. */
-  readonly indicators: readonly string[];
-}
 
 /** Session metrics of a symbol, over every base bar of the current session. */
 export interface SessionMetrics {
@@ -32,6 +18,12 @@ export interface SessionMetrics {
   readonly barCount: number;
   /** End of the latest base bar: the instant the symbol's data is current to. */
   readonly lastUpdate: Instant | null;
+}
+
+/** What the store holds of a symbol's quotes and ticks of its session date (see StoredMarketData). */
+export interface StoredQuotesAndTicks {
+  readonly quotes: StoredMarketData<Quote>;
+  readonly ticks: StoredMarketData<Tick>;
 }
 
 /** Bounds of the per-symbol quote and tick buffers. */
@@ -58,14 +50,12 @@ export class SymbolSessionData {
   readonly createdSeq: number;
   /** Change sequence of the last change of loaded state or history. */
   stateSeq: number;
-  /** Change sequence of the last quote. */
-  quotesSeq = 0;
-  /** Change sequence of the last tick. */
-  ticksSeq = 0;
+  #quotesSeq = 0;
+  #ticksSeq = 0;
   /** Arrival number the next quote of the date takes (MarketDataChange.seq). */
-  nextQuoteSeq = 0;
+  #nextQuoteSeq = 0;
   /** Arrival number the next tick of the date takes. */
-  nextTickSeq = 0;
+  #nextTickSeq = 0;
   private readonly byName = new Map<string, SessionInterval>();
 
   constructor(
@@ -146,14 +136,55 @@ export class SymbolSessionData {
     };
   }
 
+  /** Change sequence of the last accepted (or restored) quote; 0 when none. */
+  get quotesSeq(): number {
+    return this.#quotesSeq;
+  }
+
+  /** Change sequence of the last accepted (or restored) tick; 0 when none. */
+  get ticksSeq(): number {
+    return this.#ticksSeq;
+  }
+
+  /**
+   * Keeps an accepted quote (validated by the caller) in the bounded buffer.
+   * @returns its arrival number within the symbol's session date (the store's key).
+   */
+  addQuote(quote: Quote, seqs: ChangeSequence): number {
+    this.quotes.push(quote);
+    this.#quotesSeq = seqs.next();
+    return this.#nextQuoteSeq++;
+  }
+
+  /** Keeps an accepted trade print, like {@link addQuote}. @returns its arrival number. */
+  addTick(tick: Tick, seqs: ChangeSequence): number {
+    this.ticks.push(tick);
+    this.#ticksSeq = seqs.next();
+    return this.#nextTickSeq++;
+  }
+
+  /**
+   * Restores the quotes and ticks the store holds of the session date (the latest, in arrival order,
+   * with their count), and continues their arrival numbers after the stored ones.
+   */
+  restoreMarketData(market: StoredQuotesAndTicks, seqs: ChangeSequence): void {
+    this.quotes.restore(market.quotes.items, market.quotes.count);
+    this.ticks.restore(market.ticks.items, market.ticks.count);
+    this.#nextQuoteSeq = market.quotes.next;
+    this.#nextTickSeq = market.ticks.next;
+    if (this.quotes.total > 0) this.#quotesSeq = seqs.next();
+    if (this.ticks.total > 0) this.#ticksSeq = seqs.next();
+  }
+
   /** Change sequence of the last change of the metrics. */
   get metricsSeq(): number {
     return this.day.aggregate.seqOf(0);
   }
 
   /**
-   * Installs the historical window and today's stored bars read from the store, then marks the
-   * symbol loaded. `today` bars keep their stored revisions.
+   * Replaces the historical window with the stored bars of its dates (`seq`: the change sequence of
+   * the change). Today's bars, quotes and ticks and the loaded flag are the caller's (see
+   * SessionData.completeLoad).
    */
   installHistory(barsByDate: ReadonlyMap<IsoDate, readonly StoredBar[]>, seq: number): void {
     this.historical = new HistoricalData(

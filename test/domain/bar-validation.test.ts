@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normaliseSymbol, validateBarPlacement, validateBarValues } from '../../src/domain/bar-validation.ts';
+import {
+  isPlainValidBar,
+  normaliseSymbol,
+  validateBar,
+  validateBarPlacement,
+  validateBarValues,
+} from '../../src/domain/bar-validation.ts';
 import type { BarValues } from '../../src/domain/types.ts';
 
 const SECOND = 1_000;
@@ -227,6 +233,49 @@ describe('normaliseSymbol', () => {
         expect(normaliseSymbol(raw)).toBe(symbol);
         expect(normaliseSymbol(symbol)).toBe(symbol);
       }),
+    );
+  });
+});
+
+describe('validateBar', () => {
+  it('runs the value rules first, then the placement rules', () => {
+    const ts = REGULAR.start + 7 * MINUTE;
+    expect(validateBar({ ...VALID, ts }, MINUTE, REGULAR)).toBeNull();
+    expect(validateBar({ ...bar({ low: 0 }), ts: ts + 1 }, MINUTE, REGULAR)?.code).toBe('INVALID_OHLC');
+    expect(validateBar({ ...VALID, ts: ts + 1 }, MINUTE, REGULAR)?.code).toBe('MISALIGNED');
+  });
+
+  it('has a quick check that accepts exactly what both validators accept', () => {
+    const number = fc.oneof(
+      fc.double({ min: -5, max: 20 }),
+      fc.constantFrom(0, 9, 10, 11, 12, Number.NaN, Number.POSITIVE_INFINITY),
+    );
+    const optional = fc.option(fc.oneof(number, fc.integer({ min: -2, max: 2 ** 31 + 2 })), { nil: null });
+    const ts = fc.oneof(
+      fc.integer({ min: -10, max: 400 }).map((m) => REGULAR.start + m * MINUTE),
+      fc.integer({ min: REGULAR.start - MINUTE, max: REGULAR.end + MINUTE }),
+      fc.constantFrom(REGULAR.start + 0.5, Number.NaN),
+    );
+    fc.assert(
+      fc.property(
+        number,
+        number,
+        number,
+        number,
+        number,
+        optional,
+        optional,
+        ts,
+        fc.constantFrom(SECOND, MINUTE),
+        (open, high, low, close, volume, vwap, tradeCount, at, baseMs) => {
+          const input = { open, high, low, close, volume, vwap, tradeCount, ts: at };
+          const accepted =
+            validateBarValues(input) === null && validateBarPlacement(at, baseMs, REGULAR) === null;
+          expect(isPlainValidBar(input, baseMs, REGULAR)).toBe(accepted);
+          expect(validateBar(input, baseMs, REGULAR) === null).toBe(accepted);
+        },
+      ),
+      { numRuns: 2_000 },
     );
   });
 });

@@ -8,7 +8,9 @@ import { type Client, createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type HttpService, listen } from '../../src/http/listen.ts';
-import { ADMIN_TOKEN, barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
+import { barInput, createTestApi, type TestApi } from '../helpers/app.ts';
+import { ADMIN_TOKEN } from '../helpers/gql.ts';
+import { readSpy } from '../helpers/spy.ts';
 
 const DATE = '2011-01-11';
 const bars = readSpy()

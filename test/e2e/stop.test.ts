@@ -7,12 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDrivers } from '../helpers/db.ts';
-import {
-  type ProcessStore,
-  processStore,
-  type ServerProcess,
-  startServerProcess,
-} from '../helpers/server-process.ts';
+import { type ProcessStore, processStore, type ServerProcess, spawnServer } from '../helpers/server.ts';
 
 const TOKEN = 'stop-test-token';
 const DATE = '2011-01-11';
@@ -47,14 +42,20 @@ describe.each(testDrivers())('a clean stop on %s', (driver) => {
   let store: ProcessStore;
   const servers: ServerProcess[] = [];
   afterAll(async () => {
-    for (const server of servers) await server.kill();
+    for (const server of servers) await server.stop();
     await store?.drop();
   }, 60_000);
 
   it('keeps every acknowledged tick when the process group gets SIGTERM twice during large reads', async () => {
     store = await processStore(driver, 'stop');
-    const env = { ...store.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
-    const first = await startServerProcess({ env, token: TOKEN, npmStart: true });
+    const env = { ...process.env, ...store.env, ADMIN_TOKEN: TOKEN, LOG_FORMAT: 'json' };
+    const args = ['--no-demo', '--port', '0'];
+    const first = await spawnServer({
+      args,
+      env: { ...env, LOG_LEVEL: 'info' },
+      group: true,
+      startTimeoutMs: 60_000,
+    });
     servers.push(first);
     const pid = Number(/"pid":(\d+)/.exec(first.output())?.[1] ?? Number.NaN);
     await gql(first, `mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
@@ -92,13 +93,13 @@ describe.each(testDrivers())('a clean stop on %s', (driver) => {
     await new Promise((resolve) => setTimeout(resolve, 15));
     first.signal('SIGTERM');
     await Promise.all(reads);
-    await first.exited();
+    await first.exited;
     if (Number.isFinite(pid)) await gone(pid);
     const log = first.output();
     expect(log).toContain('shutting down');
     expect(log).not.toMatch(/shutdown failed|exiting now|not written|longer than/);
 
-    const second = await startServerProcess({ env: store.env, token: TOKEN });
+    const second = await spawnServer({ args, env: { ...env, LOG_LEVEL: 'warn' }, startTimeoutMs: 60_000 });
     servers.push(second);
     const exported = (await (await fetch(`${second.url}/export?symbols=SPY`)).json()) as {
       data: { symbols: { SPY: { ticks: { count: number } } } };

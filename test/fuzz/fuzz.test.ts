@@ -23,13 +23,8 @@ import { type Client, createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { testDatabaseUrl } from '../helpers/db.ts';
-import { readSpy } from '../helpers/graphql.ts';
-import {
-  type ProcessStore,
-  processStore,
-  type ServerProcess,
-  startServerProcess,
-} from '../helpers/server-process.ts';
+import { type ProcessStore, processStore, type ServerProcess, spawnServer } from '../helpers/server.ts';
+import { readSpy } from '../helpers/spy.ts';
 import {
   assertErrors,
   assertHttpAnswer,
@@ -66,6 +61,15 @@ let store: ProcessStore;
 let server: ServerProcess;
 let traffic: GoodTraffic;
 let baseline: Map<string, number>;
+
+/** The server process on the suite's store. */
+function start(): Promise<ServerProcess> {
+  return spawnServer({
+    args: ['--no-demo', '--port', '0'],
+    env: { ...process.env, LOG_LEVEL: 'warn', ...store.env, ADMIN_TOKEN: TOKEN },
+    startTimeoutMs: 60_000,
+  });
+}
 
 function tokenHeader(choice: 'none' | 'wrong' | 'valid' | 'malformed'): Record<string, string> {
   if (choice === 'none') return {};
@@ -185,7 +189,7 @@ async function hostileRequest(
 
 beforeAll(async () => {
   store = await processStore(testDatabaseUrl() === undefined ? 'pglite' : 'postgres', 'fuzz');
-  server = await startServerProcess({ env: store.env, token: TOKEN });
+  server = await start();
   await gql(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
   await gql(
     'mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0, derivedIntervals: ["5m"] }) { loaded } }',
@@ -196,7 +200,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await traffic?.stop().catch(() => undefined);
-  await server?.kill();
+  await server?.stop();
   await store?.drop();
 }, 60_000);
 
@@ -535,8 +539,8 @@ describe('fuzz over a running server', () => {
     const exported = await (await fetch(`${server.url}/export?symbols=SPY`)).json();
     expect(missingBars(traffic.acked, exportedBars(exported, 'SPY', '1m'))).toEqual([]);
     server.signal('SIGTERM');
-    expect(await server.exited()).toEqual({ code: 0, signal: null });
-    server = await startServerProcess({ env: store.env, token: TOKEN });
+    expect(await server.exited).toBe(0);
+    server = await start();
     const rebuilt = await (await fetch(`${server.url}/export?symbols=SPY`)).json();
     expect(missingBars(traffic.acked, exportedBars(rebuilt, 'SPY', '1m'))).toEqual([]);
     console.log(

@@ -1,13 +1,10 @@
 /** Shared builders for the session tree tests. */
 import { DateTime } from 'luxon';
 import { ServiceError } from '../../src/domain/errors.ts';
+import type { SymbolSettingsInput } from '../../src/domain/symbol-settings.ts';
 import type { BarInput, Instant, IsoDate, StoredBar } from '../../src/domain/types.ts';
 import type { BarChange, SessionChange } from '../../src/session/events.ts';
-import {
-  SessionData,
-  type SessionDataOptions,
-  type SymbolSettingsInput,
-} from '../../src/session/session-data.ts';
+import { SessionData, type SessionDataOptions } from '../../src/session/session-data.ts';
 
 export const MINUTE = 60_000;
 export const SECOND = 1_000;

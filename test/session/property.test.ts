@@ -11,10 +11,11 @@ import { validateBarPlacement, validateBarValues } from '../../src/domain/bar-va
 import { sessionWindow, type TimeWindow, tradingDay } from '../../src/domain/calendar.ts';
 import { parseInterval } from '../../src/domain/intervals.ts';
 import { computeGaps, computeQuality } from '../../src/domain/quality.ts';
+import type { SymbolSettingsInput } from '../../src/domain/symbol-settings.ts';
 import type { Bar, BarInput, BarValues, Instant, IsoDate, StoredBar } from '../../src/domain/types.ts';
 import type { BarChange } from '../../src/session/events.ts';
 import { applyDelta, exportSession } from '../../src/session/export.ts';
-import { SessionData, type SymbolSettingsInput } from '../../src/session/session-data.ts';
+import { SessionData } from '../../src/session/session-data.ts';
 
 const DATES: readonly IsoDate[] = ['2011-03-10', '2011-03-14', '2015-12-24'];
 

@@ -1,6 +1,7 @@
 import type { ReplayStatus } from '../../feed/replay.ts';
 import { requireAdmin } from '../auth.ts';
-import { builder, type Context } from '../builder.ts';
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
 import { userError } from '../errors.ts';
 import { UNCACHEABLE } from '../result-cache.ts';
 import { SessionRef } from './session.ts';

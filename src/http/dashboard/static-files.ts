@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptsGzip, gzipBytes, MIN_COMPRESSED_BYTES } from '../content-encoding.ts';
+import { acceptsGzip, gzipBytes, MIN_COMPRESSED_BYTES } from '../../lib/content-encoding.ts';
 
 /** One file to serve. */
 export interface FileBody {

@@ -1,7 +1,7 @@
 /** Accept-Encoding negotiation (RFC 9110 §12.5.3) and gzip of the response helpers. */
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { acceptsGzip, gzipBytes } from '../../src/http/content-encoding.ts';
+import { acceptsGzip, gzipBytes } from '../../src/lib/content-encoding.ts';
 
 describe('acceptsGzip', () => {
   it.each([

@@ -3,8 +3,8 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { createLogger, logFormat } from '../src/logger.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger, logFormat } from '../../src/lib/logger.ts';
 
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
