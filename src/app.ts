@@ -76,7 +76,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const now = options.now ?? rehearsalClock(options.clock ?? null);
   const session = new SessionData({ now });
-  const service = new SessionService(session, repository, writer);
+  const service = new SessionService(session, repository, writer, {
+    writeMode: options.writeMode ?? (database.driver === 'postgres' ? 'durable' : 'write-behind'),
+    ackTimeoutMs: options.writeAckTimeoutMs ?? 10_000,
+  });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const yoga = createYoga({
     service,

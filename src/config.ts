@@ -23,6 +23,14 @@ export interface AppConfig {
   readonly writeDelayMs: number;
   /** Most changes held for writing while the database is unreachable (WRITE_BACKLOG; default 1,000,000). */
   readonly writeBacklog: number;
+  /**
+   * WRITE_MODE: `durable` (an ingest mutation answers once its items are committed) or
+   * `write-behind` (it answers at once; they are committed within WRITE_DELAY_MS). Unset: durable
+   * on PostgreSQL (DATABASE_URL), write-behind on the embedded store (README, "Durability").
+   */
+  readonly writeMode: WriteMode | undefined;
+  /** How long a durable ingest waits for its commit before answering STORE_UNAVAILABLE (WRITE_ACK_TIMEOUT_MS; default 10,000). */
+  readonly writeAckTimeoutMs: number;
   /** The live feed (FEED and its provider's variables); `none` by default. */
   readonly feed: FeedConfig;
   /** The rehearsal clock (CLOCK_START, CLOCK_SPEED); null = the real wall clock. */
@@ -65,6 +73,12 @@ export type FeedConfig =
       readonly restUrl: string;
     });
 
+/** When an ingest mutation answers: after its items are committed, or at once (written within the delay). */
+export type WriteMode = 'durable' | 'write-behind';
+
+/** The write modes. */
+export const WRITE_MODES: readonly WriteMode[] = ['durable', 'write-behind'];
+
 /**
  * Reads the configuration from environment variables and command-line flags (flags win).
  * @throws Error with a clear message for a malformed value
@@ -93,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     logFormat: oneOf('LOG_FORMAT', env['LOG_FORMAT'] || undefined, ['pretty', 'json'] as const),
     writeDelayMs: integer('WRITE_DELAY_MS', env['WRITE_DELAY_MS'] ?? '100', 1, 60_000),
     writeBacklog: integer('WRITE_BACKLOG', env['WRITE_BACKLOG'] ?? '1000000', 1_000, 100_000_000),
+    writeMode: oneOf('WRITE_MODE', env['WRITE_MODE'] || undefined, WRITE_MODES),
+    writeAckTimeoutMs: integer('WRITE_ACK_TIMEOUT_MS', env['WRITE_ACK_TIMEOUT_MS'] ?? '10000', 1, 600_000),
     feed,
     clock: parseRehearsalClock(env['CLOCK_START'], env['CLOCK_SPEED']),
   };

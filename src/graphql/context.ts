@@ -36,6 +36,11 @@ export interface GraphqlService {
   ingestBars(bars: readonly BarInput[]): IngestResult;
   ingestQuotes(quotes: readonly QuoteInput[]): IngestResult;
   ingestTicks(ticks: readonly TickInput[]): IngestResult;
+  /**
+   * Resolves when what was ingested may be acknowledged: committed to the store in durable mode,
+   * at once in write-behind mode. Rejects with STORE_UNAVAILABLE when the commit does not come.
+   */
+  acknowledged?(): Promise<void>;
   /** Pauses the running replay; false when none runs. */
   pauseReplay?(): boolean;
   /** Resumes a paused replay; false when none runs. */

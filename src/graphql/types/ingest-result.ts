@@ -110,7 +110,8 @@ const TickInputRef = builder.inputType('TickInput', {
 
 /**
  * Runs one ingest: checks access and batch size, refuses items with a malformed ts, hands the rest
- * to the service and merges the rejections back at their original positions.
+ * to the service, merges the rejections back at their original positions, and answers once the
+ * service acknowledges the accepted items (durable mode: committed).
  */
 function ingest<I extends { ts: DateTimeInput }, O>(
   ctx: Context,
@@ -118,7 +119,7 @@ function ingest<I extends { ts: DateTimeInput }, O>(
   items: readonly I[],
   convert: (item: I, ts: Instant) => O,
   run: (items: O[]) => IngestResult,
-): IngestOutcome {
+): Promise<IngestOutcome> {
   requireAdmin(ctx);
   if (items.length > ctx.limits.maxBatch) {
     throw userError(
@@ -147,7 +148,8 @@ function ingest<I extends { ts: DateTimeInput }, O>(
     result.accepted,
     rejected.map((r) => r.code),
   );
-  return outcome;
+  if (result.accepted === 0 || ctx.service.acknowledged === undefined) return Promise.resolve(outcome);
+  return ctx.service.acknowledged().then(() => outcome);
 }
 
 builder.mutationField('ingestBars', (t) =>
