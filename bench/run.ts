@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
- * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: …`.
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: … ; durable: …`.
  * Benchmarks never run as tests: these machines are shared and noisy.
  */
+import { benchDurable, describeDurable } from './durable.ts';
 import { benchFeed } from './feed.ts';
 import { benchGraphql } from './graphql.ts';
 import { benchIngest } from './ingest.ts';
@@ -27,6 +28,9 @@ console.log(
   `feed: ${fmt(feed.messagesPerSec)} msgs/s decoded and applied over a WebSocket (decode only: ${fmt(feed.decodeOnlyPerSec)} msgs/s)`,
 );
 
+const durable = await benchDurable();
+console.log(describeDurable(durable));
+
 const parts = [
   `ingest-1m: ${fmt(ingest.ingest1m.barsPerSec)} bars/s, ${fmt(ingest.ingest1m.bytesPerBar, 1)} B/bar`,
   `ingest-1s: ${fmt(ingest.ingest1s.barsPerSec)} bars/s, ${fmt(ingest.ingest1s.bytesPerBar, 1)} B/bar`,
@@ -36,5 +40,6 @@ const parts = [
   `fanout-1000: p99 ${fmt(graphql.fanoutP99Ms, 1)} ms lost ${graphql.fanoutLost}`,
   `trades: ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
   `feed: ${fmt(feed.messagesPerSec)} msgs/s`,
+  `durable: ${fmt(durable.durable.barsPerSec)} bars/s (${fmt(durable.ratio, 2)} of write-behind)`,
 ];
 console.log(parts.join('; '));
