@@ -51,6 +51,7 @@ console.log(`
 Dashboard (open in a browser): ${http.url}/
   Session data service listening on ${http.url}
   GraphiQL: ${graphqlUrl}
+  writes: ${app.service.writeMode === 'durable' ? 'durable (an ingest answers once its items are committed)' : `write-behind (committed within ${config.writeDelayMs} ms of the answer; WRITE_MODE=durable to wait for the commit)`}
   admin token${generatedToken ? ' (generated; set ADMIN_TOKEN to choose one)' : ''}: ${adminToken}
 ${demo}${feed}${clock}
 Try:
