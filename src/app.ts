@@ -10,6 +10,8 @@ import type { Instant } from './domain/types.ts';
 import { loopDemo, startDemo } from './feed/demo.ts';
 import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
+import { registerReplicationMetrics } from './service/replication/metrics.ts';
+import { Replica } from './service/replication/replica.ts';
 import { SessionService } from './service/session-service.ts';
 import { SessionData } from './session/session-data.ts';
 import { type Database, openDatabase } from './store/database.ts';
@@ -37,10 +39,14 @@ export interface App {
   readonly repository: Repository;
   readonly writer: StoreWriter;
   readonly metrics: ServiceMetrics;
+  /** The replica (BUS_URL set): the command log, the lease, where it stands; null for one process. */
+  readonly replica: Replica | null;
   /** Whether the demo runs (the sample was imported and its replay started). */
   readonly demo: boolean;
   /** Readiness: started and the writer is not failing. */
   ready(): boolean;
+  /** What `/ready` shows besides its status: the replica's applied position and lag (BUS_URL set). */
+  readyDetails(): Record<string, unknown>;
   /** Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database. */
   dispose(): Promise<void>;
 }
@@ -59,11 +65,35 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBacklog: options.writeBacklog ?? 1_000_000,
     log: logger.child({ component: 'writer' }),
   });
-  const session = new SessionData(options.now ? { now: options.now } : {});
-  const service = new SessionService(session, repository, writer);
+  let replica: Replica | null = null;
+  const wallClock = options.now ?? Date.now;
+  // A replica's LIVE clock is the applied record's time (src/service/replication/applier.ts).
+  const now = options.busUrl ? () => (replica ? replica.now() : wallClock()) : options.now;
+  const session = new SessionData(now ? { now } : {});
+  if (options.busUrl) {
+    try {
+      replica = await Replica.start({
+        busUrl: options.busUrl,
+        ...(options.replicaId ? { replicaId: options.replicaId } : {}),
+        session,
+        store: repository,
+        writer,
+        logger: logger.child({ component: 'replica' }),
+        leaseTtlMs: options.leaseTtlMs ?? 3000,
+        maxRetained: options.writeBacklog ?? 1_000_000,
+        wallClock,
+      });
+    } catch (error) {
+      await writer.close().catch(() => undefined);
+      await database.close();
+      throw error;
+    }
+  }
+  const service = replica ? replica.service : new SessionService(session, repository, writer);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  if (replica) registerReplicationMetrics(metrics.registry, replica);
   const yoga = createYoga({
-    service,
+    service: replica ?? service,
     createLoaders: () => createLoaders(repository),
     adminToken: options.adminToken,
     logger: logger.child({ component: 'graphql' }),
@@ -73,7 +103,8 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   let stopLoop: (() => void) | null = null;
   try {
-    const restored = await service.restore();
+    // A replica rebuilds from the log (and the store), not here.
+    const restored = replica ? false : await service.restore();
     if (restored) {
       logger.info(
         { date: session.date, symbols: session.activeSymbols() },
@@ -99,6 +130,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
   } catch (error) {
     service.dispose();
+    await replica?.dispose();
     await writer.close().catch(() => undefined);
     await database.close();
     throw error;
@@ -113,14 +145,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     repository,
     writer,
     metrics,
+    replica,
     demo: stopLoop !== null,
-    ready: () => writer.status().healthy,
+    ready: () => writer.status().healthy && (replica?.ready() ?? true),
+    readyDetails: () => (replica ? { replication: replica.status() } : {}),
     dispose() {
       disposed ??= (async () => {
         stopLoop?.();
         await service
           .flushState()
           .catch((error: unknown) => logger.warn({ err: error }, 'session state not saved'));
+        await replica?.dispose();
         service.dispose();
         await yoga.dispose();
         await writer.close();
