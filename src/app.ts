@@ -6,10 +6,12 @@
  */
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config.ts';
+import { rehearsalClock } from './domain/rehearsal-clock.ts';
 import type { Instant } from './domain/types.ts';
 import { loopDemo, startDemo } from './feed/demo.ts';
 import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
+import { type LiveFeedHandle, startLiveFeed } from './service/live-feed.ts';
 import { registerReplicationMetrics } from './service/replication/metrics.ts';
 import { Replica } from './service/replication/replica.ts';
 import { SessionService } from './service/session-service.ts';
@@ -26,8 +28,13 @@ export type AppOptions = Partial<AppConfig> & {
   readonly logger?: Logger;
   /** Serve Prometheus default process metrics (default true). */
   readonly defaultMetrics?: boolean;
-  /** The wall clock of LIVE sessions (default Date.now). */
+  /** The wall clock of LIVE sessions (default: the rehearsal clock of `clock`, else Date.now). */
   readonly now?: () => Instant;
+  /**
+   * An open store to build on instead of opening one from `databaseUrl` / `dataDir`; its owner
+   * closes it: dispose() leaves it open.
+   */
+  readonly database?: Database;
 };
 
 /** A built application. */
@@ -43,22 +50,30 @@ export interface App {
   readonly replica: Replica | null;
   /** Whether the demo runs (the sample was imported and its replay started). */
   readonly demo: boolean;
+  /** The live feed (FEED=alpaca | polygon), or null. */
+  readonly liveFeed: LiveFeedHandle | null;
   /** Readiness: started and the writer is not failing. */
   ready(): boolean;
   /** What `/ready` shows besides its status: the replica's applied position and lag (BUS_URL set). */
   readyDetails(): Record<string, unknown>;
-  /** Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database. */
+  /**
+   * Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database
+   * (unless it was handed in as `database`).
+   */
   dispose(): Promise<void>;
 }
 
 /** Builds the application (see the module comment). */
 export async function createApp(options: AppOptions): Promise<App> {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
-  const database = await openDatabase({
-    url: options.databaseUrl,
-    dataDir: options.dataDir ?? './data',
-    log: logger.child({ component: 'store' }),
-  });
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase({
+      url: options.databaseUrl,
+      dataDir: options.dataDir ?? './data',
+      log: logger.child({ component: 'store' }),
+    }));
   const repository = new Repository(database);
   const writer = new StoreWriter(repository, {
     maxDelayMs: options.writeDelayMs ?? 100,
@@ -66,12 +81,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     log: logger.child({ component: 'writer' }),
   });
   let replica: Replica | null = null;
-  const wallClock = options.now ?? Date.now;
+  const wallClock = options.now ?? rehearsalClock(options.clock ?? null);
   // A replica's LIVE clock is the applied record's time (src/service/replication/applier.ts).
-  const now = options.busUrl ? () => (replica ? replica.now() : wallClock()) : options.now;
-  const session = new SessionData(now ? { now } : {});
+  const now = options.busUrl ? () => (replica ? replica.now() : wallClock()) : wallClock;
+  const session = new SessionData({ now });
   if (options.busUrl) {
     try {
+      if (options.feed && options.feed.kind !== 'none') {
+        throw new Error(
+          'FEED with BUS_URL is not supported yet: run the live feed in a single-process service',
+        );
+      }
       replica = await Replica.start({
         busUrl: options.busUrl,
         ...(options.replicaId ? { replicaId: options.replicaId } : {}),
@@ -85,7 +105,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
     } catch (error) {
       await writer.close().catch(() => undefined);
-      await database.close();
+      if (ownsDatabase) await database.close();
       throw error;
     }
   }
@@ -102,6 +122,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   metrics.setSources({ subscribers: () => yoga.pubsub.subscribers, writerBacklog: () => writer.backlog });
 
   let stopLoop: (() => void) | null = null;
+  let liveFeed: LiveFeedHandle | null = null;
   try {
     // A replica rebuilds from the log (and the store), not here.
     const restored = replica ? false : await service.restore();
@@ -128,11 +149,21 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       stopLoop = loopDemo(service);
     }
+    if (options.feed && options.feed.kind !== 'none') {
+      liveFeed = await startLiveFeed({
+        config: options.feed,
+        service,
+        log: logger.child({ component: 'feed' }),
+        now,
+        hasSymbolConfigs: async () => (await repository.listSymbolConfigs()).length > 0,
+      });
+    }
   } catch (error) {
+    await liveFeed?.controller.dispose();
     service.dispose();
     await replica?.dispose();
     await writer.close().catch(() => undefined);
-    await database.close();
+    if (ownsDatabase) await database.close();
     throw error;
   }
 
@@ -147,11 +178,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
     replica,
     demo: stopLoop !== null,
+    liveFeed,
     ready: () => writer.status().healthy && (replica?.ready() ?? true),
     readyDetails: () => (replica ? { replication: replica.status() } : {}),
     dispose() {
       disposed ??= (async () => {
         stopLoop?.();
+        await liveFeed?.controller.dispose();
         await service
           .flushState()
           .catch((error: unknown) => logger.warn({ err: error }, 'session state not saved'));
@@ -159,7 +192,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         service.dispose();
         await yoga.dispose();
         await writer.close();
-        await database.close();
+        if (ownsDatabase) await database.close();
       })();
       return disposed;
     },
