@@ -86,9 +86,7 @@ export async function mutate<T = Record<string, unknown>>(
 }
 
 /** `/ready`: its status code and body (the replication section). */
-export async function readiness(
-  replica: ReplicaProcess,
-): Promise<{
+export async function readiness(replica: ReplicaProcess): Promise<{
   status: number;
   replication?: { applied: number; lag: number; holder: boolean; caughtUp: boolean };
 }> {
