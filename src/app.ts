@@ -6,10 +6,12 @@
  */
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config.ts';
+import { rehearsalClock } from './domain/rehearsal-clock.ts';
 import type { Instant } from './domain/types.ts';
 import { loopDemo, startDemo } from './feed/demo.ts';
 import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
+import { type LiveFeedHandle, startLiveFeed } from './service/live-feed.ts';
 import { SessionService } from './service/session-service.ts';
 import { SessionData } from './session/session-data.ts';
 import { type Database, openDatabase } from './store/database.ts';
@@ -24,7 +26,7 @@ export type AppOptions = Partial<AppConfig> & {
   readonly logger?: Logger;
   /** Serve Prometheus default process metrics (default true). */
   readonly defaultMetrics?: boolean;
-  /** The wall clock of LIVE sessions (default Date.now). */
+  /** The wall clock of LIVE sessions (default: the rehearsal clock of `clock`, else Date.now). */
   readonly now?: () => Instant;
   /**
    * An open store to build on instead of opening one from `databaseUrl` / `dataDir`; its owner
@@ -44,6 +46,8 @@ export interface App {
   readonly metrics: ServiceMetrics;
   /** Whether the demo runs (the sample was imported and its replay started). */
   readonly demo: boolean;
+  /** The live feed (FEED=alpaca | polygon), or null. */
+  readonly liveFeed: LiveFeedHandle | null;
   /** Readiness: started and the writer is not failing. */
   ready(): boolean;
   /**
@@ -70,7 +74,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBacklog: options.writeBacklog ?? 1_000_000,
     log: logger.child({ component: 'writer' }),
   });
-  const session = new SessionData(options.now ? { now: options.now } : {});
+  const now = options.now ?? rehearsalClock(options.clock ?? null);
+  const session = new SessionData({ now });
   const service = new SessionService(session, repository, writer);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const yoga = createYoga({
@@ -83,6 +88,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   metrics.setSources({ subscribers: () => yoga.pubsub.subscribers, writerBacklog: () => writer.backlog });
 
   let stopLoop: (() => void) | null = null;
+  let liveFeed: LiveFeedHandle | null = null;
   try {
     const restored = await service.restore();
     if (restored) {
@@ -108,7 +114,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       stopLoop = loopDemo(service);
     }
+    if (options.feed && options.feed.kind !== 'none') {
+      liveFeed = await startLiveFeed({
+        config: options.feed,
+        service,
+        log: logger.child({ component: 'feed' }),
+        now,
+        hasSymbolConfigs: async () => (await repository.listSymbolConfigs()).length > 0,
+      });
+    }
   } catch (error) {
+    await liveFeed?.controller.dispose();
     service.dispose();
     await writer.close().catch(() => undefined);
     if (ownsDatabase) await database.close();
@@ -125,10 +141,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     writer,
     metrics,
     demo: stopLoop !== null,
+    liveFeed,
     ready: () => writer.status().healthy,
     dispose() {
       disposed ??= (async () => {
         stopLoop?.();
+        await liveFeed?.controller.dispose();
         await service
           .flushState()
           .catch((error: unknown) => logger.warn({ err: error }, 'session state not saved'));
