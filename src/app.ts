@@ -28,6 +28,11 @@ export type AppOptions = Partial<AppConfig> & {
   readonly defaultMetrics?: boolean;
   /** The wall clock of LIVE sessions (default: the rehearsal clock of `clock`, else Date.now). */
   readonly now?: () => Instant;
+  /**
+   * An open store to build on instead of opening one from `databaseUrl` / `dataDir`; its owner
+   * closes it: dispose() leaves it open.
+   */
+  readonly database?: Database;
 };
 
 /** A built application. */
@@ -45,18 +50,24 @@ export interface App {
   readonly liveFeed: LiveFeedHandle | null;
   /** Readiness: started and the writer is not failing. */
   ready(): boolean;
-  /** Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database. */
+  /**
+   * Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database
+   * (unless it was handed in as `database`).
+   */
   dispose(): Promise<void>;
 }
 
 /** Builds the application (see the module comment). */
 export async function createApp(options: AppOptions): Promise<App> {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
-  const database = await openDatabase({
-    url: options.databaseUrl,
-    dataDir: options.dataDir ?? './data',
-    log: logger.child({ component: 'store' }),
-  });
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase({
+      url: options.databaseUrl,
+      dataDir: options.dataDir ?? './data',
+      log: logger.child({ component: 'store' }),
+    }));
   const repository = new Repository(database);
   const writer = new StoreWriter(repository, {
     maxDelayMs: options.writeDelayMs ?? 100,
@@ -116,7 +127,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     await liveFeed?.controller.dispose();
     service.dispose();
     await writer.close().catch(() => undefined);
-    await database.close();
+    if (ownsDatabase) await database.close();
     throw error;
   }
 
@@ -142,7 +153,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         service.dispose();
         await yoga.dispose();
         await writer.close();
-        await database.close();
+        if (ownsDatabase) await database.close();
       })();
       return disposed;
     },
