@@ -300,6 +300,34 @@ describe.each(CASES)('live %s feed in the app (%s)', (provider, driver) => {
   });
 });
 
+describe('live feed with keys the provider refuses', () => {
+  it('stops, says why in the banner line, and never shows the key', async () => {
+    const clock = { now: OPEN + 5 * MINUTE };
+    fake = await alpacaProvider(['SPY']);
+    const config = {
+      ...(fake.config as Extract<FeedConfig, { kind: 'alpaca' }>),
+      secretKey: 'not-the-secret',
+    };
+    app = await createApp({
+      adminToken: TOKEN,
+      dataDir: 'memory://',
+      databaseUrl: undefined,
+      demo: false,
+      logLevel: 'silent',
+      defaultMetrics: false,
+      feed: config,
+      now: () => clock.now,
+    });
+    await until(() => app!.liveFeed!.feed.state === 'STOPPED', 'the feed to stop');
+    const line = app.liveFeed!.describe();
+    expect(line).toMatch(
+      /^alpaca \(iex\) · SPY · stopped: Alpaca error 402 auth failed: the key id or secret is wrong/,
+    );
+    expect(line).not.toContain('not-the-secret');
+    expect(app.session.activeSymbols()).toEqual(['SPY']);
+  });
+});
+
 describe('live feed on a non-trading day', () => {
   it('says so and waits', async () => {
     const clock = { now: Date.UTC(2024, 2, 9, 15) };
