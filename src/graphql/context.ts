@@ -33,13 +33,14 @@ export interface GraphqlService {
   advanceClock(to: Instant): Promise<void>;
   loadSymbol(input: SymbolSettingsInput): Promise<SymbolSessionData>;
   removeSymbol(symbol: string): Promise<boolean>;
-  ingestBars(bars: readonly BarInput[]): IngestResult;
-  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult;
-  ingestTicks(ticks: readonly TickInput[]): IngestResult;
+  /** Ingest: a promise on a replica (answered once the batch is in the log and applied there). */
+  ingestBars(bars: readonly BarInput[]): IngestResult | Promise<IngestResult>;
+  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult | Promise<IngestResult>;
+  ingestTicks(ticks: readonly TickInput[]): IngestResult | Promise<IngestResult>;
   /** Pauses the running replay; false when none runs. */
-  pauseReplay?(): boolean;
+  pauseReplay?(): boolean | Promise<boolean>;
   /** Resumes a paused replay; false when none runs. */
-  resumeReplay?(): boolean;
+  resumeReplay?(): boolean | Promise<boolean>;
   /** Where the replay stands; null when no replay runs. */
   replayStatus?(): ReplayStatus | null;
 }
