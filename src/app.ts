@@ -6,10 +6,12 @@
  */
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config.ts';
+import { rehearsalClock } from './domain/rehearsal-clock.ts';
 import type { Instant } from './domain/types.ts';
 import { loopDemo, startDemo } from './feed/demo.ts';
 import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
+import { type LiveFeedHandle, startLiveFeed } from './service/live-feed.ts';
 import { SessionService } from './service/session-service.ts';
 import { SessionData } from './session/session-data.ts';
 import { type Database, openDatabase } from './store/database.ts';
@@ -24,8 +26,13 @@ export type AppOptions = Partial<AppConfig> & {
   readonly logger?: Logger;
   /** Serve Prometheus default process metrics (default true). */
   readonly defaultMetrics?: boolean;
-  /** The wall clock of LIVE sessions (default Date.now). */
+  /** The wall clock of LIVE sessions (default: the rehearsal clock of `clock`, else Date.now). */
   readonly now?: () => Instant;
+  /**
+   * An open store to build on instead of opening one from `databaseUrl` / `dataDir`; its owner
+   * closes it: dispose() leaves it open.
+   */
+  readonly database?: Database;
 };
 
 /** A built application. */
@@ -39,27 +46,36 @@ export interface App {
   readonly metrics: ServiceMetrics;
   /** Whether the demo runs (the sample was imported and its replay started). */
   readonly demo: boolean;
+  /** The live feed (FEED=alpaca | polygon), or null. */
+  readonly liveFeed: LiveFeedHandle | null;
   /** Readiness: started and the writer is not failing. */
   ready(): boolean;
-  /** Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database. */
+  /**
+   * Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database
+   * (unless it was handed in as `database`).
+   */
   dispose(): Promise<void>;
 }
 
 /** Builds the application (see the module comment). */
 export async function createApp(options: AppOptions): Promise<App> {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
-  const database = await openDatabase({
-    url: options.databaseUrl,
-    dataDir: options.dataDir ?? './data',
-    log: logger.child({ component: 'store' }),
-  });
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase({
+      url: options.databaseUrl,
+      dataDir: options.dataDir ?? './data',
+      log: logger.child({ component: 'store' }),
+    }));
   const repository = new Repository(database);
   const writer = new StoreWriter(repository, {
     maxDelayMs: options.writeDelayMs ?? 100,
     maxBacklog: options.writeBacklog ?? 1_000_000,
     log: logger.child({ component: 'writer' }),
   });
-  const session = new SessionData(options.now ? { now: options.now } : {});
+  const now = options.now ?? rehearsalClock(options.clock ?? null);
+  const session = new SessionData({ now });
   const service = new SessionService(session, repository, writer);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const yoga = createYoga({
@@ -72,6 +88,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   metrics.setSources({ subscribers: () => yoga.pubsub.subscribers, writerBacklog: () => writer.backlog });
 
   let stopLoop: (() => void) | null = null;
+  let liveFeed: LiveFeedHandle | null = null;
   try {
     const restored = await service.restore();
     if (restored) {
@@ -97,10 +114,20 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       stopLoop = loopDemo(service);
     }
+    if (options.feed && options.feed.kind !== 'none') {
+      liveFeed = await startLiveFeed({
+        config: options.feed,
+        service,
+        log: logger.child({ component: 'feed' }),
+        now,
+        hasSymbolConfigs: async () => (await repository.listSymbolConfigs()).length > 0,
+      });
+    }
   } catch (error) {
+    await liveFeed?.controller.dispose();
     service.dispose();
     await writer.close().catch(() => undefined);
-    await database.close();
+    if (ownsDatabase) await database.close();
     throw error;
   }
 
@@ -114,17 +141,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     writer,
     metrics,
     demo: stopLoop !== null,
+    liveFeed,
     ready: () => writer.status().healthy,
     dispose() {
       disposed ??= (async () => {
         stopLoop?.();
+        await liveFeed?.controller.dispose();
         await service
           .flushState()
           .catch((error: unknown) => logger.warn({ err: error }, 'session state not saved'));
         service.dispose();
         await yoga.dispose();
         await writer.close();
-        await database.close();
+        if (ownsDatabase) await database.close();
       })();
       return disposed;
     },

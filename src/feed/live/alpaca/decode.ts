@@ -97,6 +97,8 @@ interface RawMessage {
 }
 
 const NO_CONDITIONS: readonly string[] = Object.freeze([]);
+/** One-character ASCII strings by code (types, exchange and tape codes). */
+const ASCII: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 const CONTROL_TYPES = new Set(['success', 'error', 'subscription']);
 
 /** Makes a new empty frame. */
@@ -332,6 +334,10 @@ export class AlpacaDecoder {
       return undefined;
     }
     const length = reader.stringBytes();
+    if (length === 1) {
+      const byte = reader.bytes[reader.pos - 1]!;
+      if (byte < 0x80) return ASCII[byte];
+    }
     return this.strings.get(reader.bytes, reader.pos - length, reader.pos, decodeText);
   }
 
