@@ -22,7 +22,7 @@ import { createLoaders } from '../../src/store/loaders.ts';
 import { Repository } from '../../src/store/repository.ts';
 import { StoreWriter } from '../../src/store/writer.ts';
 import { createTestDatabase, type TestDatabase, testDrivers } from '../helpers/db.ts';
-import { ADMIN_TOKEN } from '../helpers/graphql.ts';
+import { ADMIN_TOKEN } from '../helpers/gql.ts';
 
 const SESSION: IsoDate = '2024-03-15';
 const FIRST: IsoDate = '2024-03-04';
