@@ -157,6 +157,16 @@ export async function createApp(options: AppOptions): Promise<App> {
         now,
         hasSymbolConfigs: async () => (await repository.listSymbolConfigs()).length > 0,
       });
+      const running = liveFeed;
+      metrics.setSources({
+        subscribers: () => yoga.pubsub.subscribers,
+        writerBacklog: () => writer.backlog,
+        feed: () => {
+          const counts = running.ingest.counts();
+          const status = running.controller.status();
+          return { feed: status.feed, up: status.state === 'UP', outages: status.outages.length, ...counts };
+        },
+      });
     }
   } catch (error) {
     await liveFeed?.controller.dispose();

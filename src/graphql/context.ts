@@ -3,6 +3,7 @@
  * session service, the per-request loaders of stored bars and the metrics. Implemented below the
  * GraphQL layer (`src/service/`, `src/store/`, `src/http/metrics.ts`), wired in `src/app.ts`.
  */
+import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
@@ -51,6 +52,8 @@ export interface GraphqlService {
  */
 export interface HistoryLoaders {
   readonly storedBars: { load(key: SessionBarsKey): Promise<readonly StoredBar[]> };
+  /** Pages of stored history: every request of a tick in one statement (src/store/history-pages.ts). */
+  readonly historyPages: { load(request: HistoryPageRequest): Promise<HistoryPageResult> };
 }
 
 /** Outcome of the admin check of a request. */
