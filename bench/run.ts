@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
- * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: … ; durable: …`.
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: … ; cluster: … ; durable: …` (cluster: when nats-server and PostgreSQL exist).
  * Benchmarks never run as tests: these machines are shared and noisy.
  */
+import { benchCluster } from './cluster.ts';
 import { benchDurable, describeDurable } from './durable.ts';
 import { benchFeed } from './feed.ts';
 import { benchGraphql } from './graphql.ts';
@@ -40,6 +41,12 @@ const parts = [
   `fanout-1000: p99 ${fmt(graphql.fanoutP99Ms, 1)} ms lost ${graphql.fanoutLost}`,
   `trades: ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
   `feed: ${fmt(feed.messagesPerSec)} msgs/s`,
-  `durable: ${fmt(durable.durable.barsPerSec)} bars/s (${fmt(durable.ratio, 2)} of write-behind)`,
 ];
+const cluster = await benchCluster();
+if (cluster) {
+  parts.push(
+    `cluster: ${fmt(cluster.barsPerSec)} bars/s, lag p99 ${fmt(cluster.lagP99Ms, 1)} ms, catch-up ${fmt(cluster.catchUpSec, 1)} s`,
+  );
+}
+parts.push(`durable: ${fmt(durable.durable.barsPerSec)} bars/s (${fmt(durable.ratio, 2)} of write-behind)`);
 console.log(parts.join('; '));

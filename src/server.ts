@@ -28,8 +28,16 @@ const http = await listen({
   port: config.port,
   metrics: app.metrics,
   ready: () => app.ready(),
+  readyDetails: () => app.readyDetails(),
   onError: (error) => logger.error({ err: error }, 'request failed'),
 });
+
+/** What the banner says of acknowledgements (README, "Durability"). */
+function writesLine(): string {
+  if (app.replica) return 'replicated (an ingest answers once its batch is in the command log)';
+  if (app.service.writeMode === 'durable') return 'durable (an ingest answers once its items are committed)';
+  return `write-behind (committed within ${config.writeDelayMs} ms of the answer; WRITE_MODE=durable to wait for the commit)`;
+}
 
 const graphqlUrl = `${http.url}/graphql`;
 const demo = app.demo
@@ -51,7 +59,7 @@ console.log(`
 Dashboard (open in a browser): ${http.url}/
   Session data service listening on ${http.url}
   GraphiQL: ${graphqlUrl}
-  writes: ${app.service.writeMode === 'durable' ? 'durable (an ingest answers once its items are committed)' : `write-behind (committed within ${config.writeDelayMs} ms of the answer; WRITE_MODE=durable to wait for the commit)`}
+  writes: ${writesLine()}
   admin token${generatedToken ? ' (generated; set ADMIN_TOKEN to choose one)' : ''}: ${adminToken}
 ${demo}${feed}${clock}
 Try:

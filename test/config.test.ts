@@ -98,7 +98,9 @@ describe('loadConfig: the write mode', () => {
       writeMode: 'write-behind',
       writeAckTimeoutMs: 250,
     });
-    expect(() => loadConfig({ WRITE_MODE: 'fast' })).toThrow('WRITE_MODE must be one of durable, write-behind');
+    expect(() => loadConfig({ WRITE_MODE: 'fast' })).toThrow(
+      'WRITE_MODE must be one of durable, write-behind',
+    );
     expect(() => loadConfig({ WRITE_ACK_TIMEOUT_MS: '0' })).toThrow('WRITE_ACK_TIMEOUT_MS');
   });
 });

@@ -88,6 +88,7 @@ try {
     acknowledged,
     seconds: (performance.now() - started) / 1000,
     latencies,
+    ...(firstRefusal === undefined ? {} : { error: firstRefusal }),
   };
   parentPort!.postMessage({ done: result });
 } catch (error) {

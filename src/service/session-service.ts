@@ -65,6 +65,11 @@ export interface DataSink {
 
 /** Options of {@link SessionService}. */
 export interface SessionServiceOptions {
+  /**
+   * Move a LIVE clock with the wall clock once a second (default true). A replica turns it off: there
+   * the lease holder publishes the clock's ticks to the log (src/service/replication/).
+   */
+  readonly liveTicker?: boolean;
   /** `durable`: an ingest answers once its items are committed; default `write-behind`. */
   readonly writeMode?: WriteMode;
   /** How long a durable acknowledgement waits for the commit (default 10,000 ms). */
@@ -102,7 +107,9 @@ export class SessionService {
   ) {
     this.writeMode = options.writeMode ?? 'write-behind';
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
-    this.liveTicker = setInterval(() => session.syncWallClock(), 1000);
+    this.liveTicker = setInterval(() => {
+      if (options.liveTicker !== false) session.syncWallClock();
+    }, 1000);
     this.liveTicker.unref();
     this.unsubscribe.push(
       session.events.on('baseBar', (change) => {

@@ -110,16 +110,15 @@ const TickInputRef = builder.inputType('TickInput', {
 
 /**
  * Runs one ingest: checks access and batch size, refuses items with a malformed ts, hands the rest
- * to the service, merges the rejections back at their original positions, and answers once the
- * service acknowledges the accepted items (durable mode: committed).
+ * to the service and merges the rejections back at their original positions ({@link merge}).
  */
 function ingest<I extends { ts: DateTimeInput }, O>(
   ctx: Context,
   kind: 'bars' | 'quotes' | 'ticks',
   items: readonly I[],
   convert: (item: I, ts: Instant) => O,
-  run: (items: O[]) => IngestResult,
-): Promise<IngestOutcome> {
+  run: (items: O[]) => IngestResult | Promise<IngestResult>,
+): IngestOutcome | Promise<IngestOutcome> {
   requireAdmin(ctx);
   if (items.length > ctx.limits.maxBatch) {
     throw userError(
@@ -139,6 +138,22 @@ function ingest<I extends { ts: DateTimeInput }, O>(
     }
   });
   const result = run(good);
+  // A replica answers once the batch is in the log and applied (a promise); one process at once.
+  if (result instanceof Promise) return result.then((r) => merge(ctx, kind, r, positions, rejected));
+  return merge(ctx, kind, result, positions, rejected);
+}
+
+/**
+ * Merges the service's rejections back at the items' original positions, counts the outcome, and
+ * answers once the service acknowledges the accepted items (durable mode: once committed).
+ */
+function merge(
+  ctx: Context,
+  kind: 'bars' | 'quotes' | 'ticks',
+  result: IngestResult,
+  positions: readonly number[],
+  rejected: RejectionItem[],
+): IngestOutcome | Promise<IngestOutcome> {
   for (const r of result.rejected)
     rejected.push({ index: positions[r.index]!, code: r.code, message: r.message });
   if (rejected.length > result.rejected.length) rejected.sort((a, b) => a.index - b.index);
@@ -148,7 +163,7 @@ function ingest<I extends { ts: DateTimeInput }, O>(
     result.accepted,
     rejected.map((r) => r.code),
   );
-  if (result.accepted === 0 || ctx.service.acknowledged === undefined) return Promise.resolve(outcome);
+  if (result.accepted === 0 || ctx.service.acknowledged === undefined) return outcome;
   return ctx.service.acknowledged().then(() => outcome);
 }
 
