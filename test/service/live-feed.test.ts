@@ -7,14 +7,18 @@
  * the tree of an uninterrupted run with no gap; a symbol loaded and removed through the API is
  * followed and dropped by the feed; a non-trading day waits.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.ts';
 import type { FeedConfig } from '../../src/config.ts';
 import { exportSession } from '../../src/session/export.ts';
 import { SessionData } from '../../src/session/session-data.ts';
+import type { Database } from '../../src/store/database.ts';
 import { FakeAlpaca } from '../fakes/alpaca.ts';
 import { asAlpacaBars, asAlpacaHistory, type DayBar, recordedDay } from '../fakes/recorded-day.ts';
-import { createScratchDatabase, type ScratchDatabase, testDrivers } from '../helpers/db.ts';
+import { testDrivers, useTestDatabase } from '../helpers/db.ts';
+import { gqlData } from '../helpers/gql.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const DATE = '2024-03-05';
 const DAY: Record<string, DayBar[]> = { SPY: recordedDay('SPY', DATE), AAPL: recordedDay('AAPL', DATE) };
@@ -22,28 +26,16 @@ const OPEN = DAY['SPY']![0]!.ts;
 const MINUTE = 60_000;
 const TOKEN = 'live-feed-test-token';
 
+const leftovers = useLeftovers();
 let app: App | null = null;
-let fake: FakeAlpaca | null = null;
-let scratch: ScratchDatabase | null = null;
-afterEach(async () => {
-  await app?.dispose();
-  await fake?.close();
-  await scratch?.drop();
-  app = null;
-  fake = null;
-  scratch = null;
-});
 
-async function until(test: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function until(test: () => boolean, what: string): Promise<void> {
+  return waitFor(test, { what, timeoutMs: 10_000 });
 }
 
-async function start(driver: string, clock: { now: number }, symbols = ['SPY', 'AAPL']) {
-  fake = await FakeAlpaca.start();
+/** The app with the feed, on `database` (emptied before each test), against a fresh fake. */
+async function start(database: Database, clock: { now: number }, symbols = ['SPY', 'AAPL']) {
+  const fake = leftovers.keep(await FakeAlpaca.start(), (f) => f.close());
   for (const [symbol, bars] of Object.entries(DAY)) fake.setHistory(symbol, asAlpacaHistory(bars));
   const feed: FeedConfig = {
     kind: 'alpaca',
@@ -56,33 +48,21 @@ async function start(driver: string, clock: { now: number }, symbols = ['SPY', '
     base: '1m',
     source: 'BARS',
   };
-  let databaseUrl: string | undefined;
-  if (driver === 'postgres') {
-    scratch = await createScratchDatabase(process.env['DATABASE_URL']!, 'feed');
-    databaseUrl = scratch.url;
-  }
   app = await createApp({
     adminToken: TOKEN,
-    dataDir: 'memory://',
-    databaseUrl,
+    database,
     demo: false,
     logLevel: process.env['FEED_TEST_LOG'] ?? 'silent',
     defaultMetrics: false,
     feed,
     now: () => clock.now,
   });
+  leftovers.keep(app, (a) => a.dispose());
   return { app, fake };
 }
 
-async function gql<T>(query: string): Promise<T> {
-  const response = await app!.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as T;
+function gql<T>(query: string): Promise<T> {
+  return gqlData<T>(app!.yoga, query, undefined, TOKEN);
 }
 
 const minutes = (symbol: string, from: number, to: number) => DAY[symbol]!.slice(from, to);
@@ -117,9 +97,10 @@ function sessionData(session: SessionData) {
 }
 
 describe.each(testDrivers())('live Alpaca feed in the app (%s)', (driver) => {
+  const db = useTestDatabase(driver);
   it('starts the LIVE day, backfills, streams, survives a disconnect and ends equal to an uninterrupted run', async () => {
     const clock = { now: OPEN + 30 * MINUTE + 5_000 };
-    const { app, fake } = await start(driver, clock);
+    const { app, fake } = await start(db().database, clock);
     expect(app.session.date).toBe(DATE);
     expect(app.session.clockMode).toBe('LIVE');
     expect(app.session.activeSymbols()).toEqual(['AAPL', 'SPY']);
@@ -199,7 +180,7 @@ describe.each(testDrivers())('live Alpaca feed in the app (%s)', (driver) => {
 
   it('follows a symbol loaded through the API and drops one removed through it', async () => {
     const clock = { now: OPEN + 5 * MINUTE };
-    const { app, fake } = await start(driver, clock, ['SPY']);
+    const { app, fake } = await start(db().database, clock, ['SPY']);
     await until(() => app.liveFeed!.feed.state === 'UP', 'the feed to be UP');
     await gql('mutation { loadSymbol(input: { symbol: "AAPL" }) { loaded } }');
     await until(() => (fake.subscription()['bars'] ?? []).includes('AAPL'), 'AAPL subscribed');
@@ -211,9 +192,10 @@ describe.each(testDrivers())('live Alpaca feed in the app (%s)', (driver) => {
 });
 
 describe('live feed on a non-trading day', () => {
+  const db = useTestDatabase('pglite');
   it('says so and waits', async () => {
     const clock = { now: Date.UTC(2024, 2, 9, 15) };
-    const { app, fake } = await start('pglite', clock);
+    const { app, fake } = await start(db().database, clock);
     expect(app.session.active).toBe(false);
     expect(app.liveFeed!.controller.status().waitingFor).toBe('2024-03-11');
     expect(app.liveFeed!.describe()).toBe('alpaca (iex) · not a trading day: waiting for 2024-03-11');
