@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
- * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: …`.
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: … ; cluster: …` (cluster: when nats-server and PostgreSQL exist).
  * Benchmarks never run as tests: these machines are shared and noisy.
  */
+import { benchCluster } from './cluster.ts';
 import { benchFeed } from './feed.ts';
 import { benchGraphql } from './graphql.ts';
 import { benchIngest } from './ingest.ts';
@@ -37,4 +38,10 @@ const parts = [
   `trades: ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
   `feed: ${fmt(feed.messagesPerSec)} msgs/s`,
 ];
+const cluster = await benchCluster();
+if (cluster) {
+  parts.push(
+    `cluster: ${fmt(cluster.barsPerSec)} bars/s, lag p99 ${fmt(cluster.lagP99Ms, 1)} ms, catch-up ${fmt(cluster.catchUpSec, 1)} s`,
+  );
+}
 console.log(parts.join('; '));

@@ -147,6 +147,15 @@ describe.each(testDrivers())('npm start with FEED=alpaca against the fake (%s)',
     );
     const latest = after.session.symbols[0]!.intervals.find((i) => i.name === '1m')!.latestBar!.ts;
     expect(latest).toBe(new Date(SPY[31]!.ts).toISOString());
-    expect(server.output()).not.toContain(fake.secret);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^session_feed_up\{feed="alpaca"\} 1$/m);
+    expect(metrics).toMatch(/^session_feed_outages\{feed="alpaca"\} 1$/m);
+    expect(metrics).toMatch(
+      /^session_feed_items\{feed="alpaca",kind="bars_backfill",outcome="accepted"\} 30$/m,
+    );
+    for (const text of [metrics, server.output()]) {
+      expect(text).not.toContain(fake.secret);
+      expect(text).not.toContain(fake.key);
+    }
   });
 });
