@@ -24,6 +24,7 @@ const http = await listen({
   port: config.port,
   metrics: app.metrics,
   ready: () => app.ready(),
+  readyDetails: () => app.readyDetails(),
   onError: (error) => logger.error({ err: error }, 'request failed'),
 });
 

@@ -62,6 +62,15 @@ export interface DataSink {
   hasCapacity(count: number): boolean;
 }
 
+/** Options of {@link SessionService}. */
+export interface SessionServiceOptions {
+  /**
+   * Move a LIVE clock with the wall clock once a second (default true). A replica turns it off: there
+   * the lease holder publishes the clock's ticks to the log (src/service/replication/).
+   */
+  readonly liveTicker?: boolean;
+}
+
 /**
  * The session lifecycle over the tree and the store: starts and ends sessions, loads symbols with
  * their history, persists configuration and feeds every accepted change to the writer. The tree
@@ -85,8 +94,11 @@ export class SessionService {
     readonly session: SessionData,
     private readonly store: SessionStore,
     private readonly sink: DataSink,
+    options: SessionServiceOptions = {},
   ) {
-    this.liveTicker = setInterval(() => session.syncWallClock(), 1000);
+    this.liveTicker = setInterval(() => {
+      if (options.liveTicker !== false) session.syncWallClock();
+    }, 1000);
     this.liveTicker.unref();
     this.unsubscribe.push(
       session.events.on('baseBar', (change) => {

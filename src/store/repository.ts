@@ -4,6 +4,7 @@
  * repository alone ({@link Repository.bars}, {@link Repository.marketData},
  * {@link Repository.sessionState}).
  */
+import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { SymbolSettings } from '../domain/symbol-settings.ts';
 import type {
   Instant,
@@ -60,6 +61,11 @@ export class Repository {
   /** See {@link BarRepository.readSessionBars}. */
   readSessionBars(keys: readonly SessionBarsKey[]): Promise<StoredBar[][]> {
     return this.bars.readSessionBars(keys);
+  }
+
+  /** See {@link BarRepository.readHistoryPages}. */
+  readHistoryPages(requests: readonly HistoryPageRequest[]): Promise<HistoryPageResult[]> {
+    return this.bars.readHistoryPages(requests);
   }
 
   /** See {@link MarketDataRepository.appendQuotes}. */

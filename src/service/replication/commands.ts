@@ -71,8 +71,8 @@ export type Command =
   /** The LIVE clock's tick (lease holder): the session's wall clock is `at`. */
   | { readonly kind: 'clockTick'; readonly at: Instant }
   | { readonly kind: 'replayControl'; readonly action: 'pause' | 'resume' }
-  /** One step of the replay driver (lease holder): stored bars of one timestamp. */
-  | { readonly kind: 'replayBars'; readonly bars: readonly ReplayBarInput[] }
+  /** One step of the replay driver (lease holder): stored bars of one timestamp, and how many remain. */
+  | { readonly kind: 'replayBars'; readonly bars: readonly ReplayBarInput[]; readonly remaining: number }
   /** The replay played its last bar (lease holder): the session ends. */
   | { readonly kind: 'replayFinished' }
   | { readonly kind: 'loadSymbol'; readonly settings: SymbolSettingsInput }
@@ -212,7 +212,7 @@ const SHAPES: Readonly<Record<CommandKind, Readonly<Record<string, Check>>>> = {
   advanceClock: { to: num },
   clockTick: { at: num },
   replayControl: { action: oneOf('pause', 'resume') },
-  replayBars: { bars: list(record({ symbol: str, ts: num, ...barValues, revision: int })) },
+  replayBars: { bars: list(record({ symbol: str, ts: num, ...barValues, revision: int })), remaining: int },
   replayFinished: {},
   loadSymbol: { settings: settingsInput },
   removeSymbol: { symbol: str },

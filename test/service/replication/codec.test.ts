@@ -33,7 +33,7 @@ const EVERY_KIND: readonly Command[] = [
   { kind: 'advanceClock', to: 1_709_300_000_000 },
   { kind: 'clockTick', at: 1_709_300_000_500 },
   { kind: 'replayControl', action: 'pause' },
-  { kind: 'replayBars', bars: [{ ...bar, revision: 2 }] },
+  { kind: 'replayBars', bars: [{ ...bar, revision: 2 }], remaining: 5 },
   { kind: 'replayFinished' },
   { kind: 'loadSymbol', settings: { symbol: 'spy', derivedIntervals: ['5m', '1h'], extendedHours: true } },
   { kind: 'removeSymbol', symbol: 'SPY' },
