@@ -26,7 +26,7 @@ const persist = await benchPersist();
 const graphql = await benchGraphql();
 const feed = await benchFeed();
 console.log(
-  `feed: ${fmt(feed.messagesPerSec)} msgs/s decoded and applied over a WebSocket (decode only: ${fmt(feed.decodeOnlyPerSec)} msgs/s)`,
+  `feed: ${fmt(feed.messagesPerSec)} msgs/s decoded and applied over a WebSocket (${fmt(feed.messagesPerCpuSec)} per CPU-second; decode only: ${fmt(feed.decodeOnlyPerSec)} msgs/s)`,
 );
 
 const durable = await benchDurable();

@@ -40,6 +40,11 @@ export interface SpawnServerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** How long it may take to print its URL (default 30 s). */
   readonly startTimeoutMs?: number;
+  /**
+   * What in its output says it is ready, the base URL as the first group (default: the banner's
+   * `listening on http://host:port`).
+   */
+  readonly ready?: RegExp;
   readonly leftovers?: Leftovers;
   /**
    * Starts `npm start -- <args>` as the leader of its own process group: signals then go to the
@@ -84,7 +89,7 @@ export function spawnServer(options: SpawnServerOptions = {}): Promise<ServerPro
     );
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /listening on (http:\/\/[^\s/]+)/.exec(out);
+      const match = (options.ready ?? /listening on (http:\/\/[^\s/]+)/).exec(out);
       if (match && !started) {
         started = true;
         clearTimeout(timer);
