@@ -195,6 +195,12 @@ export class TradeBars {
     if (cancelled) book.markCancelled(a);
   }
 
+  /** Marks a restored trade cancelled (a stored cancel or correction); unknown ids are ignored. */
+  restoreCancel(id: string): void {
+    const a = this.book.find(id);
+    if (a >= 0) this.book.markCancelled(a);
+  }
+
   /** Recomputes every slot's flags after a restore. */
   finishRestore(): void {
     const book = this.book;
