@@ -38,11 +38,11 @@ export function validateTrade(trade: Tick, symbol: string, window: TimeWindow): 
       `${new Date(trade.ts).toISOString()} is outside ${symbol}'s session window`,
     );
   }
-  for (const field of ['id', 'replaces', 'cancels'] as const) {
-    const value = trade[field];
-    if (value != null && (value.length === 0 || value.length > MAX_TRADE_ID_LENGTH)) {
-      return invalid('INVALID_TRADE', `${field} must be 1 to ${MAX_TRADE_ID_LENGTH} characters`);
-    }
+  if (badId(trade.id) || badId(trade.replaces) || badId(trade.cancels)) {
+    return invalid(
+      'INVALID_TRADE',
+      `id, replaces and cancels must be 1 to ${MAX_TRADE_ID_LENGTH} characters`,
+    );
   }
   if (trade.replaces != null && trade.cancels != null) {
     return invalid('INVALID_TRADE', 'a trade message either replaces or cancels an earlier trade, not both');
@@ -60,13 +60,18 @@ export function validateTrade(trade: Tick, symbol: string, window: TimeWindow): 
       }
     }
   }
-  for (const field of ['exchange', 'tape'] as const) {
-    const value = trade[field];
-    if (value != null && value.length > MAX_TAG_LENGTH) {
-      return invalid('INVALID_TRADE', `${field} is at most ${MAX_TAG_LENGTH} characters`);
-    }
+  if (badTag(trade.exchange) || badTag(trade.tape)) {
+    return invalid('INVALID_TRADE', `exchange and tape are at most ${MAX_TAG_LENGTH} characters`);
   }
   return null;
+}
+
+function badId(value: string | null | undefined): boolean {
+  return value != null && (value.length === 0 || value.length > MAX_TRADE_ID_LENGTH);
+}
+
+function badTag(value: string | null | undefined): boolean {
+  return value != null && value.length > MAX_TAG_LENGTH;
 }
 
 function invalid(code: ValidationFailure['code'], message: string): ValidationFailure {

@@ -108,6 +108,7 @@ export class TradeBars {
   ) {
     const series = day.base.series;
     this.book = new TradeBook(series.start, series.slotMs, series.slotCount, maxTrades);
+    day.reserve();
   }
 
   /** Whether a window holds pending trades (applied by the next {@link flush}). */

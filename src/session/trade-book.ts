@@ -249,10 +249,16 @@ export class TradeBook {
   // Open-addressing table of numeric ids: entries hold arrival + 1 (0 empty, -1 deleted); the key is
   // read from the trade's numeric id column.
 
+  /**
+   * The slot hash of a numeric id. The low 12 bits stay as they are, so the consecutive ids a venue
+   * hands out land in neighbouring slots (one cache line serves many lookups); the bits above are
+   * mixed (with the high word) so that ids far apart spread over the table.
+   */
   private hash(id: number): number {
-    const lo = (id % 4_294_967_296) | 0;
-    const hi = Math.floor(id / 4_294_967_296) | 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x9e37_79b1), 0x85eb_ca6b) >>> 0;
+    const lo = id >>> 0; // ToUint32: id mod 2³², exact for integers below 2⁵³
+    const hi = (id / 4_294_967_296) | 0;
+    const mixed = Math.imul((lo >>> 12) ^ Math.imul(hi, 0x9e37_79b1), 0x85eb_ca6b);
+    return ((lo & 0xfff) | (mixed << 12)) >>> 0;
   }
 
   private findNumeric(id: number): number {

@@ -1,7 +1,7 @@
 import { resolveConditions, unknownCount } from '../domain/trade-conditions.ts';
 import type { Tick } from '../domain/types.ts';
 import type { ChangeSequence, IntervalChangeSink } from './day-bars.ts';
-import type { TradeBars, TradeOutcome, TradeRefusal } from './trade-bars.ts';
+import type { TradeBars, TradeFacts, TradeOutcome, TradeRefusal } from './trade-bars.ts';
 
 /** Counters of the trade path, read by `/metrics`. */
 export interface TradeCounters {
@@ -10,6 +10,15 @@ export interface TradeCounters {
   /** Condition codes not in the rule table, over applied trades (src/domain/trade-conditions.ts). */
   unknownConditionCodes: number;
 }
+
+/** The facts of the message being applied (reused: the builder reads them and keeps none). */
+const scratch: { -readonly [K in keyof TradeFacts]: TradeFacts[K] } = {
+  ts: 0,
+  price: 0,
+  size: 0,
+  id: null,
+  resolved: 0,
+};
 
 /**
  * Applies one validated trade message of a TRADES symbol: a cancel (`cancels`), a correction
@@ -28,13 +37,12 @@ export function applyTradeMessage(
     return outcome;
   }
   const resolved = resolveConditions(message.conditions, message.tape);
-  const facts = {
-    ts: message.ts,
-    price: message.price,
-    size: message.size,
-    id: message.id ?? null,
-    resolved,
-  };
+  const facts = scratch;
+  facts.ts = message.ts;
+  facts.price = message.price;
+  facts.size = message.size;
+  facts.id = message.id ?? null;
+  facts.resolved = resolved;
   const outcome =
     message.replaces != null
       ? trades.replace(message.replaces, facts, seqs, sink)
