@@ -3,6 +3,7 @@
  * session service, the per-request loaders of stored bars and the metrics. Implemented below the
  * GraphQL layer (`src/service/`, `src/store/`, `src/http/metrics.ts`), wired in `src/app.ts`.
  */
+import type { FeedState, FeedStatus } from '../domain/feed-health.ts';
 import type { SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
@@ -36,6 +37,8 @@ export interface GraphqlService {
   ingestBars(bars: readonly BarInput[]): IngestResult;
   ingestQuotes(quotes: readonly QuoteInput[]): IngestResult;
   ingestTicks(ticks: readonly TickInput[]): IngestResult;
+  /** Records a feed's status (and persists it when there is a store). */
+  reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): Promise<FeedState>;
   /** Pauses the running replay; false when none runs. */
   pauseReplay?(): boolean;
   /** Resumes a paused replay; false when none runs. */

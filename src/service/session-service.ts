@@ -1,6 +1,7 @@
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { tradingDatesBefore } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
+import type { FeedState, FeedStatus } from '../domain/feed-health.ts';
 import type { SymbolSettings, SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
@@ -273,6 +274,19 @@ export class SessionService {
   /** Ingests quotes (same backlog rule as bars). */
   ingestQuotes(quotes: readonly QuoteInput[]): IngestResult {
     return this.refuseWhenFull(quotes.length) ?? this.session.ingestQuotes(quotes);
+  }
+
+  /**
+   * Records a feed's status in the tree (src/domain/feed-health.ts).
+   * @throws ServiceError BAD_USER_INPUT
+   */
+  async reportFeedStatus(
+    feed: string,
+    status: FeedStatus,
+    at: Instant,
+    reason: string | null,
+  ): Promise<FeedState> {
+    return this.session.reportFeedStatus(feed, status, at, reason);
   }
 
   /** Ingests ticks (same backlog rule as bars). */
