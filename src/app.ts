@@ -69,7 +69,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger: logger.child({ component: 'graphql' }),
     metrics: metrics.graphql,
   });
-  metrics.setSources({ subscribers: () => yoga.pubsub.subscribers, writerBacklog: () => writer.backlog });
+  metrics.setSources({
+    subscribers: () => yoga.pubsub.subscribers,
+    writerBacklog: () => writer.backlog,
+    trades: () => session.tradeCounters,
+  });
 
   let stopLoop: (() => void) | null = null;
   try {
