@@ -1,5 +1,5 @@
 /**
- * GraphQL benchmarks (issue 4), loopback only, bounded in time:
+ * GraphQL benchmarks of read throughput and subscription fan-out, loopback only, bounded in time:
  *
  * - **query**: the nested read `{ session { symbols { metrics { volume vwap } intervals { quality
  *   gaps { start } bars(last: 100) { nodes { ts open high low close volume } } } } } }` over 50
@@ -17,7 +17,8 @@
  *   second is a warm-up at the same rate (V8 compiles the delivery path, sockets get their first
  *   writes), reported apart; the p99 is over the 5 s after it, like the query bench's warm-up.
  *
- * The load generators run in a worker thread, so clients and server do not share an event loop.
+ * The load generators run in worker threads (`bench/workers/`), so clients and server do not share
+ * an event loop.
  */
 
 import { readFileSync } from 'node:fs';
@@ -42,6 +43,8 @@ import { createYoga } from '../src/graphql/yoga.ts';
 import { listen } from '../src/http/listen.ts';
 import { SessionData } from '../src/session/session-data.ts';
 import type { SymbolSessionData } from '../src/session/symbol-session-data.ts';
+import type { FanoutInput, FanoutResult } from './workers/graphql-ws-fanout.ts';
+import type { HttpLoadInput, HttpLoadResult } from './workers/http-load.ts';
 
 /** The figures of one run. */
 export interface GraphqlBench {
@@ -62,7 +65,7 @@ export interface GraphqlBench {
   readonly fanoutDelivered: number;
 }
 
-/** Options (defaults as in issue 4). */
+/** Options (defaults: the sizes above: 50 symbols, 20 clients, 1,000 subscribers at 1,000 bars/s). */
 export interface GraphqlBenchOptions {
   readonly symbols?: number;
   readonly clients?: number;
@@ -196,13 +199,20 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Runs code in a worker thread (CommonJS, packages resolved from the project). */
+/**
+ * Runs one of `bench/workers/` in a worker thread (TypeScript through tsx's loader, registered by
+ * `tsx-bootstrap.mjs`): resolves with the `{ done }` message it posts; any other message goes to
+ * `onMessage`. The worker reads `data` as its `workerData`.
+ */
 function runWorker<T>(
-  code: string,
-  data: unknown,
+  file: string,
+  data: object,
   onMessage?: (message: unknown, worker: Worker) => void,
 ): Promise<T> {
-  const worker = new Worker(code, { eval: true, workerData: { root: ROOT, ...(data as object) } });
+  const entry = new URL(`./workers/${file}`, import.meta.url).href;
+  const worker = new Worker(new URL('./workers/tsx-bootstrap.mjs', import.meta.url), {
+    workerData: { ...data, entry },
+  });
   return new Promise<T>((resolve, reject) => {
     worker.on('message', (message: { done?: T }) => {
       if (message && typeof message === 'object' && 'done' in message) {
@@ -216,73 +226,6 @@ function runWorker<T>(
     });
   });
 }
-
-const LOAD_WORKER = `
-const { workerData, parentPort } = require('node:worker_threads');
-const http = require('node:http');
-const { url, body, clients, warmupMs, durationMs } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-const target = new URL(url);
-function once() {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let size = 0;
-      res.on('data', (c) => { size += c.length; });
-      res.on('end', () => res.statusCode === 200 ? resolve([performance.now() - started, size]) : reject(new Error('status ' + res.statusCode)));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-(async () => {
-  const latencies = [];
-  let bytes = 0;
-  const start = performance.now();
-  const measureFrom = start + warmupMs;
-  const end = measureFrom + durationMs;
-  let first = 0, last = 0;
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      const [ms, size] = await once();
-      if (t >= measureFrom) { latencies.push(ms); bytes = size; if (!first) first = t; last = performance.now(); }
-    }
-  }));
-  agent.destroy();
-  parentPort.postMessage({ done: { latencies, seconds: (last - first) / 1000, bytes } });
-})().catch((e) => { parentPort.postMessage({ done: { error: String(e), latencies: [], seconds: 1, bytes: 0 } }); });
-`;
-
-const FANOUT_WORKER = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { createRequire } = require('node:module');
-const req = createRequire(workerData.root + 'package.json');
-const { createClient } = req('graphql-ws');
-const WebSocket = req('ws');
-const { url, subscribers, symbols } = workerData;
-const received = [];
-const clients = [];
-let errors = 0;
-for (let i = 0; i < subscribers; i++) {
-  const symbol = 'F' + String(i % symbols).padStart(3, '0');
-  const client = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
-  clients.push(client);
-  client.subscribe({ query: 'subscription($s: [String!]) { barUpdates(symbols: $s, intervals: ["1m"]) { symbol bar { ts } } }', variables: { s: [symbol] } }, {
-    next: (v) => { const e = v.data && v.data.barUpdates; if (e) received.push(performance.timeOrigin + performance.now(), Date.parse(e.bar.ts)); else errors++; },
-    error: () => { errors++; },
-    complete: () => {},
-  });
-}
-parentPort.on('message', async (m) => {
-  if (m === 'finish') {
-    await Promise.all(clients.map((c) => c.dispose()));
-    parentPort.postMessage({ done: { received, errors } });
-  }
-});
-parentPort.postMessage('started');
-`;
 
 interface RunFigures {
   readonly rps: number;
@@ -315,13 +258,14 @@ async function benchQuery(
     );
   }, 1_000);
   const run = async (url: string) => {
-    const result = await runWorker<{ latencies: number[]; seconds: number; error?: string }>(LOAD_WORKER, {
+    const input: HttpLoadInput = {
       url,
       body: JSON.stringify({ query: QUERY }),
       clients: options.clients,
       warmupMs: options.warmupMs,
       durationMs: options.durationMs,
-    });
+    };
+    const result = await runWorker<HttpLoadResult>('http-load.ts', input);
     if (result.error) throw new Error(result.error);
     return { rps: result.latencies.length / result.seconds, p99: percentile(result.latencies, 99) };
   };
@@ -353,20 +297,17 @@ async function benchFanout(
   const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });
   const ingestAt = new Map<number, number>();
   let worker: Worker | null = null;
-  let resultPromise: Promise<{ received: number[]; errors: number }> | null = null;
+  let resultPromise: Promise<FanoutResult> | null = null;
   const started = new Promise<void>((resolve, reject) => {
-    const done = runWorker<{ received: number[]; errors: number }>(
-      FANOUT_WORKER,
-      {
-        url: `${http.url.replace('http', 'ws')}/graphql`,
-        subscribers: options.subscribers,
-        symbols: symbols.length,
-      },
-      (message, w) => {
-        worker = w;
-        if (message === 'started') resolve();
-      },
-    );
+    const input: FanoutInput = {
+      url: `${http.url.replace('http', 'ws')}/graphql`,
+      subscribers: options.subscribers,
+      symbols: symbols.length,
+    };
+    const done = runWorker<FanoutResult>('graphql-ws-fanout.ts', input, (message, w) => {
+      worker = w;
+      if (message === 'started') resolve();
+    });
     resultPromise = done;
     done.catch(reject);
   });

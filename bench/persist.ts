@@ -15,10 +15,11 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { sessionWindow } from '../src/domain/calendar.ts';
 import type { IsoDate, StoredBar } from '../src/domain/types.ts';
-import { type BarRecord, BarRepository } from '../src/store/bar-repository.ts';
+import type { BarRecord } from '../src/store/bar-repository.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { createLoaders } from '../src/store/loaders.ts';
-import { BarWriter } from '../src/store/writer.ts';
+import { Repository } from '../src/store/repository.ts';
+import { StoreWriter } from '../src/store/writer.ts';
 
 const SYMBOLS = 1_000;
 const HISTORY_SYMBOLS = 20;
@@ -79,7 +80,7 @@ export async function benchPersist(): Promise<PersistBenchResult> {
   url.pathname = `/${name}`;
   const database = await openDatabase({ url: url.toString(), dataDir: '' });
   try {
-    const repo = new BarRepository(database);
+    const repo = new Repository(database);
 
     // History for the read: 4 earlier days of the first 20 symbols (the 5th day comes from the persist run).
     const history: BarRecord[] = [];
@@ -99,7 +100,7 @@ export async function benchPersist(): Promise<PersistBenchResult> {
     await repo.upsertBars(history);
 
     // Persist: a live session of 1,000 symbols, minute by minute, through the writer.
-    const writer = new BarWriter(repo, { maxDelayMs: 100 });
+    const writer = new StoreWriter(repo, { maxDelayMs: 100 });
     const open = regularOpen(PERSIST_DATE);
     const prices = Array.from({ length: SYMBOLS }, (_, s) => 20 + (s % 400));
     const symbols = Array.from({ length: SYMBOLS }, (_, s) => `S${s}`);

@@ -9,8 +9,8 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { formatImportSummary, type ImportFormat, importBarFile } from '../src/feed/import.ts';
-import { BarRepository } from '../src/store/bar-repository.ts';
 import { openDatabase } from '../src/store/database.ts';
+import { Repository } from '../src/store/repository.ts';
 
 const USAGE = `Usage: npm run import -- <file…> --format pyalgotrade|csv [--symbol SYM] [--interval 1m|1s]
                       [--database-url URL] [--data-dir DIR] [--batch-size N]`;
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
     dataDir: values['data-dir'] ?? DATA_DIR ?? './data',
   });
   console.error(`store: ${database.driver} ${database.target}`);
-  const repo = new BarRepository(database);
+  const repo = new Repository(database);
   let failed = false;
   try {
     for (const file of positionals) {

@@ -12,10 +12,10 @@ import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
 import { SessionService } from './service/session-service.ts';
 import { SessionData } from './session/session-data.ts';
-import { BarRepository } from './store/bar-repository.ts';
 import { type Database, openDatabase } from './store/database.ts';
 import { createLoaders } from './store/loaders.ts';
-import { BarWriter } from './store/writer.ts';
+import { Repository } from './store/repository.ts';
+import { StoreWriter } from './store/writer.ts';
 
 /** What createApp needs: the configuration with a decided admin token. */
 export type AppOptions = Partial<AppConfig> & {
@@ -26,6 +26,11 @@ export type AppOptions = Partial<AppConfig> & {
   readonly defaultMetrics?: boolean;
   /** The wall clock of LIVE sessions (default Date.now). */
   readonly now?: () => Instant;
+  /**
+   * An open store to build on instead of opening one from `databaseUrl` / `dataDir`; its owner
+   * closes it: dispose() leaves it open.
+   */
+  readonly database?: Database;
 };
 
 /** A built application. */
@@ -34,27 +39,33 @@ export interface App {
   readonly session: SessionData;
   readonly service: SessionService;
   readonly database: Database;
-  readonly repository: BarRepository;
-  readonly writer: BarWriter;
+  readonly repository: Repository;
+  readonly writer: StoreWriter;
   readonly metrics: ServiceMetrics;
   /** Whether the demo runs (the sample was imported and its replay started). */
   readonly demo: boolean;
   /** Readiness: started and the writer is not failing. */
   ready(): boolean;
-  /** Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database. */
+  /**
+   * Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database
+   * (unless it was handed in as `database`).
+   */
   dispose(): Promise<void>;
 }
 
 /** Builds the application (see the module comment). */
 export async function createApp(options: AppOptions): Promise<App> {
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info' });
-  const database = await openDatabase({
-    url: options.databaseUrl,
-    dataDir: options.dataDir ?? './data',
-    log: logger.child({ component: 'store' }),
-  });
-  const repository = new BarRepository(database);
-  const writer = new BarWriter(repository, {
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase({
+      url: options.databaseUrl,
+      dataDir: options.dataDir ?? './data',
+      log: logger.child({ component: 'store' }),
+    }));
+  const repository = new Repository(database);
+  const writer = new StoreWriter(repository, {
     maxDelayMs: options.writeDelayMs ?? 100,
     maxBacklog: options.writeBacklog ?? 1_000_000,
     log: logger.child({ component: 'writer' }),
@@ -104,7 +115,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   } catch (error) {
     service.dispose();
     await writer.close().catch(() => undefined);
-    await database.close();
+    if (ownsDatabase) await database.close();
     throw error;
   }
 
@@ -128,7 +139,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         service.dispose();
         await yoga.dispose();
         await writer.close();
-        await database.close();
+        if (ownsDatabase) await database.close();
       })();
       return disposed;
     },

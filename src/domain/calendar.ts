@@ -1,7 +1,7 @@
 /**
  * NYSE exchange calendar (America/New_York, DST-correct).
  *
- * Rules (DESIGN.md §2), correct at least for 2000–2035:
+ * Rules (docs/semantics.md, "The exchange calendar"), correct at least for 2000–2035:
  * - regular session 09:30–16:00 ET, extended session 04:00–20:00 ET;
  * - full-day holidays: New Year's Day, Martin Luther King Jr. Day (from 1998), Presidents Day, Good Friday,
  *   Memorial Day, Juneteenth (from 2022), Independence Day, Labor Day, Thanksgiving Day, Christmas Day.

@@ -19,7 +19,7 @@ import type { ImportRejectionCode, ImportRow } from './import-rows.ts';
 /** Supported file formats. */
 export type ImportFormat = 'pyalgotrade' | 'csv';
 
-/** Where imported bars go (the {@link BarRepository}). */
+/** Where imported bars go (the store's `Repository`, or its `BarRepository`). */
 export interface ImportTarget {
   upsertBars(rows: readonly BarRecord[]): Promise<UpsertResult>;
 }

@@ -1,7 +1,7 @@
 /**
  * Relay cursor paging with a time-range filter over any ascending {@link BarSequence}.
  *
- * Rules (DESIGN.md §4b):
+ * Rules (docs/semantics.md, "Reading bars"):
  * - the selection is every bar with `from ≤ ts < to` (either bound optional), ascending;
  * - `after`/`before` are cursors of bars: the page holds bars strictly after / before them;
  * - `first` keeps the first n of what remains, `last` the last n (both given: first, then last);

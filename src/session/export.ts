@@ -33,7 +33,7 @@ export interface ExportDocument {
 }
 
 /**
- * Exports the tree as JSON (DESIGN.md §8). Without `since` (or with a cursor of another process)
+ * Exports the tree as JSON (docs/semantics.md, "The JSON export"). Without `since` (or with a cursor of another process)
  * it is a full export. With `since` it is a delta: the session header, and per symbol only what
  * changed after the cursor — bar rows written after it, and the intervals' summaries, metrics,
  * quotes, ticks and historical sections that changed. Symbols created after the cursor (loaded,

@@ -1,11 +1,13 @@
 /**
- * Per-request DataLoaders over the bar repository. Make a fresh set for every GraphQL request (nothing
- * is cached across requests, so a request never sees another one's stale reads). Every `.load` made in
- * the same tick becomes ONE SQL statement, however many symbols and dates it covers.
+ * Per-request DataLoaders over the bars table (`BarRepository`, or the `Repository` over it). Make a
+ * fresh set for every GraphQL request (nothing is cached across requests, so a request never sees
+ * another one's stale reads). Every `.load` made in the same tick becomes ONE SQL statement, however
+ * many symbols and dates it covers.
  */
 import DataLoader from 'dataloader';
 import type { SessionBarsKey, StoredBar } from '../domain/types.ts';
 import type { BarRepository } from './bar-repository.ts';
+import { sessionBarsKeyOf } from './sql.ts';
 
 /** The per-request loaders. */
 export interface StoreLoaders {
@@ -16,15 +18,13 @@ export interface StoreLoaders {
 /** The repository calls the loaders batch into. */
 export type LoaderSource = Pick<BarRepository, 'readSessionBars'>;
 
-const sessionKey = (k: SessionBarsKey): string => `${k.symbol}\u0000${k.interval}\u0000${k.date}`;
-
 /** Fresh loaders for one request. */
 export function createLoaders(repo: LoaderSource): StoreLoaders {
   return {
     storedBars: new DataLoader<SessionBarsKey, readonly StoredBar[], string>(
       (keys) => repo.readSessionBars(keys),
       {
-        cacheKeyFn: sessionKey,
+        cacheKeyFn: sessionBarsKeyOf,
       },
     ),
   };

@@ -1,10 +1,10 @@
 /**
  * Write-behind writer: the session tree hands every accepted base bar, quote and tick to
- * {@link BarWriter}, which writes them to PostgreSQL in batches.
+ * {@link StoreWriter}, which writes them to PostgreSQL in batches.
  *
  * Policy:
  * - **Bounded delay.** A write starts at most `maxDelayMs` (default 100 ms) after the first item of
- *   a batch was enqueued, or at once when `batchSize` items are waiting or {@link BarWriter.flush} is
+ *   a batch was enqueued, or at once when `batchSize` items are waiting or {@link StoreWriter.flush} is
  *   called. One write runs at a time; items enqueued meanwhile form the next batch.
  * - **Coalescing.** Within a batch the latest version of a bar key (symbol, interval, ts) wins, so a bar
  *   corrected twice before it is written is written once, with its last revision.
@@ -19,26 +19,28 @@
  *   written) are held. When full, a NEW item is refused: `enqueue*` returns `null`, the `refused`
  *   counter grows and `status().full` is true (a newer version of a bar already waiting is still
  *   accepted: it takes no room). Callers that must not acknowledge what cannot be persisted check
- *   {@link BarWriter.hasCapacity} (or the return value) first. Nothing accepted is ever dropped: it is
+ *   {@link StoreWriter.hasCapacity} (or the return value) first. Nothing accepted is ever dropped: it is
  *   written once the database is back.
  * - **Durability.** Every accepted item gets a sequence number; `status().durableSeq` is the highest
- *   sequence number such that every item up to it is in the database. {@link BarWriter.flush}
+ *   sequence number such that every item up to it is in the database. {@link StoreWriter.flush}
  *   resolves when everything enqueued before the call is durable (it waits through an outage);
- *   {@link BarWriter.close} flushes, then stops.
+ *   {@link StoreWriter.close} flushes, then stops.
  */
 import type { Instant, IsoDate, Quote, StoredBar, Tick } from '../domain/types.ts';
-import type { BarRecord, QuoteRecord, TickRecord, UpsertOptions } from './bar-repository.ts';
+import type { BarRecord, UpsertOptions } from './bar-repository.ts';
 import { describeError, type StoreLog } from './database.ts';
+import type { QuoteRecord, TickRecord } from './market-data-repository.ts';
+import { WriteBatch } from './write-batch.ts';
 
-/** Where the writer writes (the {@link BarRepository}; a seam for tests). */
+/** Where the writer writes (the store's `Repository`; a seam for tests). */
 export interface WriterSink {
   upsertBars(rows: readonly BarRecord[], options?: UpsertOptions): Promise<unknown>;
   appendQuotes(rows: readonly QuoteRecord[]): Promise<void>;
   appendTicks(rows: readonly TickRecord[]): Promise<void>;
 }
 
-/** Options of {@link BarWriter}. */
-export interface BarWriterOptions {
+/** Options of {@link StoreWriter}. */
+export interface StoreWriterOptions {
   /** Longest wait between the first enqueue of a batch and the start of its write (default 100 ms). */
   readonly maxDelayMs?: number;
   /** Items waiting that start a write at once (default 20,000). */
@@ -56,7 +58,7 @@ export interface BarWriterOptions {
    * a connection that hangs (the server stopped answering) must not stall the writer forever.
    */
   readonly writeTimeoutMs?: number;
-  /** How long {@link BarWriter.close} waits for the last flush (default 30,000 ms). */
+  /** How long {@link StoreWriter.close} waits for the last flush (default 30,000 ms). */
   readonly closeTimeoutMs?: number;
   readonly log?: StoreLog | undefined;
   /** Clock for `status()` times (tests). */
@@ -105,81 +107,14 @@ export interface WriterStatus {
   readonly closed: boolean;
 }
 
-/**
- * Bars by (symbol, interval, ts), the latest version of each key. Nested maps with numeric `ts` keys:
- * no key string is built per bar (that cost more than the rest of an enqueue).
- */
-class BarSet {
-  size = 0;
-  readonly #bySymbol = new Map<string, Map<string, Map<number, BarRecord>>>();
-
-  /** The map of one symbol and interval (created if missing). */
-  series(symbol: string, interval: string): Map<number, BarRecord> {
-    let byInterval = this.#bySymbol.get(symbol);
-    if (byInterval === undefined) {
-      byInterval = new Map();
-      this.#bySymbol.set(symbol, byInterval);
-    }
-    let series = byInterval.get(interval);
-    if (series === undefined) {
-      series = new Map();
-      byInterval.set(interval, series);
-    }
-    return series;
-  }
-
-  set(bar: BarRecord): void {
-    const series = this.series(bar.symbol, bar.interval);
-    if (!series.has(bar.ts)) this.size++;
-    series.set(bar.ts, bar);
-  }
-
-  /** Every bar (keys are distinct). */
-  values(): BarRecord[] {
-    const out = new Array<BarRecord>(this.size);
-    let i = 0;
-    for (const byInterval of this.#bySymbol.values()) {
-      for (const series of byInterval.values()) {
-        for (const bar of series.values()) out[i++] = bar;
-      }
-    }
-    return out;
-  }
-}
-
-interface Batch {
-  bars: BarSet;
-  barsDone: boolean;
-  quotes: QuoteRecord[];
-  quotesDone: boolean;
-  ticks: TickRecord[];
-  /** Ticks already appended. */
-  ticksDone: number;
-  /** Every item with a sequence number up to this one is in this batch or an earlier one. */
-  seq: number;
-}
-
 interface Waiter {
   readonly seq: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
 
-const emptyBatch = (seq: number): Batch => ({
-  bars: new BarSet(),
-  barsDone: false,
-  quotes: [],
-  quotesDone: false,
-  ticks: [],
-  ticksDone: 0,
-  seq,
-});
-
-const batchSize = (b: Batch): number =>
-  (b.barsDone ? 0 : b.bars.size) + (b.quotesDone ? 0 : b.quotes.length) + (b.ticks.length - b.ticksDone);
-
 /** The write-behind writer (see the module comment for its policy). */
-export class BarWriter {
+export class StoreWriter {
   readonly #sink: WriterSink;
   readonly #maxDelayMs: number;
   readonly #batchSize: number;
@@ -192,9 +127,9 @@ export class BarWriter {
   readonly #log: StoreLog | undefined;
   readonly #now: () => Instant;
 
-  #pending: Batch = emptyBatch(0);
+  #pending: WriteBatch = new WriteBatch(0);
   #pendingSince: number | null = null;
-  #inFlight: Batch | null = null;
+  #inFlight: WriteBatch | null = null;
   #writing = false;
   /** Identifies the current write attempt; a timed-out attempt that finishes later changes nothing. */
   #attempt = 0;
@@ -217,7 +152,7 @@ export class BarWriter {
   #nextRetryAt: Instant | null = null;
   #fullReported = false;
 
-  constructor(sink: WriterSink, options: BarWriterOptions = {}) {
+  constructor(sink: WriterSink, options: StoreWriterOptions = {}) {
     this.#sink = sink;
     this.#maxDelayMs = positive(options.maxDelayMs ?? 100, 'maxDelayMs', true);
     this.#batchSize = positive(options.batchSize ?? 20_000, 'batchSize');
@@ -301,7 +236,7 @@ export class BarWriter {
 
   /** Items held (waiting or being written). */
   get backlog(): number {
-    return batchSize(this.#pending) + (this.#inFlight === null ? 0 : batchSize(this.#inFlight));
+    return this.#pending.size + (this.#inFlight === null ? 0 : this.#inFlight.size);
   }
 
   /**
@@ -349,9 +284,9 @@ export class BarWriter {
   status(): WriterStatus {
     const p = this.#pending;
     const f = this.#inFlight;
-    const bars = p.bars.size + (f === null || f.barsDone ? 0 : f.bars.size);
-    const quotes = p.quotes.length + (f === null || f.quotesDone ? 0 : f.quotes.length);
-    const ticks = p.ticks.length + (f === null ? 0 : f.ticks.length - f.ticksDone);
+    const bars = p.barsLeft + (f?.barsLeft ?? 0);
+    const quotes = p.quotesLeft + (f?.quotesLeft ?? 0);
+    const ticks = p.ticksLeft + (f?.ticksLeft ?? 0);
     const w = this.#written;
     const r = this.#refused;
     return {
@@ -401,7 +336,7 @@ export class BarWriter {
     this.#pending.seq = seq;
     if (this.#pendingSince === null) this.#pendingSince = this.#now();
     if (!this.#writing && this.#nextRetryAt === null) {
-      this.#schedule(batchSize(this.#pending) >= this.#batchSize ? 0 : this.#maxDelayMs);
+      this.#schedule(this.#pending.size >= this.#batchSize ? 0 : this.#maxDelayMs);
     }
     return seq;
   }
@@ -469,38 +404,22 @@ export class BarWriter {
   }
 
   /** The batch to write: the retried one (merged with what arrived since), else the waiting items. */
-  #takeBatch(): Batch | null {
+  #takeBatch(): WriteBatch | null {
     const pending = this.#pending;
     const retried = this.#inFlight;
-    if (retried === null && batchSize(pending) === 0) return null;
-    this.#pending = emptyBatch(this.#acceptedSeq);
+    if (retried === null && pending.size === 0) return null;
+    this.#pending = new WriteBatch(this.#acceptedSeq);
     this.#pendingSince = null;
     if (retried === null) {
       this.#inFlight = pending;
       return pending;
     }
-    if (batchSize(pending) > 0) {
-      if (retried.barsDone) {
-        retried.bars = pending.bars;
-        retried.barsDone = pending.bars.size === 0;
-      } else {
-        for (const bar of pending.bars.values()) retried.bars.set(bar);
-      }
-      if (retried.quotesDone) {
-        retried.quotes = pending.quotes;
-        retried.quotesDone = pending.quotes.length === 0;
-      } else {
-        retried.quotes.push(...pending.quotes);
-      }
-      retried.ticks = retried.ticks.slice(retried.ticksDone).concat(pending.ticks);
-      retried.ticksDone = 0;
-      retried.seq = pending.seq;
-    }
+    retried.absorb(pending);
     return retried;
   }
 
   /** Writes what of `batch` is not written yet; stops (rejecting) once `attempt` is abandoned. */
-  async #writeBatch(batch: Batch, attempt: number): Promise<void> {
+  async #writeBatch(batch: WriteBatch, attempt: number): Promise<void> {
     const current = (): void => {
       if (attempt !== this.#attempt) throw new Error('write attempt abandoned');
     };
@@ -550,10 +469,10 @@ export class BarWriter {
 
   /** After a successful write: start the next one when due. */
   #next(): void {
-    if (batchSize(this.#pending) === 0 || this.#stopped) return;
+    if (this.#pending.size === 0 || this.#stopped) return;
     const waited = this.#pendingSince === null ? 0 : this.#now() - this.#pendingSince;
     const urgent =
-      batchSize(this.#pending) >= this.#batchSize ||
+      this.#pending.size >= this.#batchSize ||
       this.#waiters.length > 0 ||
       this.#closed ||
       waited >= this.#maxDelayMs;

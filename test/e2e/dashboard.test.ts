@@ -1,19 +1,19 @@
 /**
  * The dashboard and GraphiQL in a real browser (Debian's Chromium through playwright-core) against
- * a real server on a real port: the app on an embedded database in a temp folder, a MANUAL session
+ * a real server on a real port: the app on an embedded database (kept open across the app's restart), a MANUAL session
  * of 2011-03-10 with SPY (real minute bars, history for prev_close, a known gap) and a second
  * symbol, data ingested through the API. Screenshots go to test-artifacts/ (ignored by git).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.ts';
 import type { StoredBar } from '../../src/domain/types.ts';
 import { type HttpService, listen } from '../../src/http/listen.ts';
+import { useAppDatabase } from '../helpers/app.ts';
 import { ARTIFACTS, chromiumPath, type PageLog, useBrowser, watchPage } from '../helpers/browser.ts';
-import { readSpy } from '../helpers/graphql.ts';
+import { gqlData } from '../helpers/gql.ts';
+import { readSpy, SPY_MARCH } from '../helpers/spy.ts';
 
 const TOKEN = 'dashboard-test-token';
 const DATE = '2011-03-10';
@@ -38,20 +38,20 @@ const at = (hhmm: string) => Date.parse(`${DATE}T${hhmm}:00-05:00`);
 
 describe.skipIf(chromium === null)('the dashboard in Chromium', () => {
   const context = useBrowser(chromium ?? '');
-  let dir = '';
+  const database = useAppDatabase();
   let app: App | null = null;
   let http: HttpService | null = null;
   let origin = '';
   let port = 0;
   let page: Page;
   let log: PageLog;
-  const spy = readSpy('fixtures/spy/nt-spy-minute-2011-03.csv');
+  const spy = readSpy(SPY_MARCH);
   const today = spy.get(DATE)!.filter((b) => b.ts >= at('09:30') && b.ts < at('16:00'));
 
   async function start(): Promise<void> {
     app = await createApp({
       adminToken: TOKEN,
-      dataDir: join(dir, 'data'),
+      database: database(),
       demo: false,
       logLevel: 'silent',
       defaultMetrics: false,
@@ -74,15 +74,8 @@ describe.skipIf(chromium === null)('the dashboard in Chromium', () => {
     app = null;
   }
 
-  async function gql<T = Record<string, unknown>>(query: string, variables = {}): Promise<T> {
-    const response = await fetch(`${origin}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data?: T; errors?: unknown };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data as T;
+  function gql<T = Record<string, unknown>>(query: string, variables = {}): Promise<T> {
+    return gqlData<T>(origin, query, variables, TOKEN);
   }
 
   async function ingest(bars: ReturnType<typeof input>[]): Promise<void> {
@@ -121,7 +114,6 @@ describe.skipIf(chromium === null)('the dashboard in Chromium', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'dashboard-'));
     await start();
     const history = ['2011-03-08', '2011-03-09'].flatMap((date) =>
       spy.get(date)!.map((bar) => ({ ...bar, symbol: 'SPY', interval: '1m', sessionDate: date })),
@@ -146,7 +138,6 @@ describe.skipIf(chromium === null)('the dashboard in Chromium', () => {
 
   afterAll(async () => {
     await stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   async function waitLive(): Promise<void> {

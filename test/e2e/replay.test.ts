@@ -11,23 +11,28 @@ import { createYoga } from '../../src/graphql/yoga.ts';
 import { listen } from '../../src/http/listen.ts';
 import { SessionService } from '../../src/service/session-service.ts';
 import { SessionData } from '../../src/session/session-data.ts';
-import { BarRepository } from '../../src/store/bar-repository.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
-import { BarWriter } from '../../src/store/writer.ts';
-import { testDrivers, useTestDatabase } from '../helpers/db.ts';
-import { ADMIN_TOKEN, createTestApi, readSpy } from '../helpers/graphql.ts';
+import { Repository } from '../../src/store/repository.ts';
+import { StoreWriter } from '../../src/store/writer.ts';
+import { createTestApi, useAppDatabase } from '../helpers/app.ts';
+import { resetDatabase } from '../helpers/db.ts';
+import { ADMIN_TOKEN } from '../helpers/gql.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
+import { readSpy, SPY_MARCH } from '../helpers/spy.ts';
+import { sleep } from '../helpers/wait.ts';
 
 const DATE = '2011-03-10';
 
-describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
-  const db = useTestDatabase(driver);
+const leftovers = useLeftovers();
+const database = useAppDatabase();
 
+describe('a replay on pglite', () => {
   it('streams the stored bars in order through subscriptions and ends the session', async () => {
-    const { database } = db();
-    const repo = new BarRepository(database);
+    await resetDatabase(database());
+    const repo = new Repository(database());
     await importSample(repo);
     const session = new SessionData();
-    const sink = new BarWriter(repo);
+    const sink = new StoreWriter(repo);
     const service = new SessionService(session, repo, sink);
     const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
     const http = await listen({ yoga, session, host: '127.0.0.1', port: 0 });
@@ -81,11 +86,11 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
           complete: () => undefined,
         },
       );
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       // Configure SPY in a MANUAL session, then start the replay: the new session reloads it.
       await run(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
       await run(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       bars.length = 0;
       closed.length = 0;
       const started = await run<{ data: { startSession: { clockMode: string } } }>(
@@ -93,9 +98,9 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
       );
       expect(started.data.startSession).toEqual({ clockMode: 'REPLAY' });
       await ended;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       const open = Date.UTC(2011, 2, 10, 14, 30);
-      const expected = readSpy('fixtures/spy/nt-spy-minute-2011-03.csv')
+      const expected = readSpy(SPY_MARCH)
         .get(DATE)!
         .filter((b) => b.ts >= open && b.ts < open + 390 * 60_000)
         .map((b) => new Date(b.ts).toISOString());
@@ -121,119 +126,103 @@ describe.each(testDrivers().slice(0, 1))('a replay on %s', (driver) => {
 
 describe('replay control', () => {
   it('replays stored bars with their revisions and does not write them again', async () => {
-    const api = await createTestApi();
-    try {
-      const opening = readSpy()
-        .get('2011-01-12')!
-        .find((b) => b.ts === Date.parse('2011-01-12T14:30:00Z'))!;
-      await api.app.repository.upsertBars([
-        {
-          ...opening,
-          low: opening.low - 0.01,
-          revision: 2,
-          symbol: 'SPY',
-          interval: '1m',
-          sessionDate: '2011-01-12',
-        },
-      ]);
-      const writtenBefore = api.app.writer.status().written.bars;
-      await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
-      await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
-      await api.gql(
-        'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 100000) { date } }',
-      );
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline && api.session.active) await new Promise((r) => setTimeout(r, 50));
-      expect(api.session.active).toBe(false);
-      const r = await api.gql<{
-        symbol: { interval: { barCount: number; bars: { nodes: { revision: number }[] } } };
-      }>(
-        '{ symbol(symbol: "SPY") { interval(name: "1m") { barCount bars(first: 1) { nodes { revision } } } } }',
-      );
-      expect(r.data?.symbol.interval.barCount).toBe(390);
-      expect(r.data?.symbol.interval.bars.nodes[0]?.revision).toBe(2);
-      await api.app.writer.flush();
-      expect(api.app.writer.status().written.bars).toBe(writtenBefore);
-    } finally {
-      await api.dispose();
-    }
+    const api = await createTestApi({ database: database(), leftovers });
+    const opening = readSpy()
+      .get('2011-01-12')!
+      .find((b) => b.ts === Date.parse('2011-01-12T14:30:00Z'))!;
+    await api.app.repository.upsertBars([
+      {
+        ...opening,
+        low: opening.low - 0.01,
+        revision: 2,
+        symbol: 'SPY',
+        interval: '1m',
+        sessionDate: '2011-01-12',
+      },
+    ]);
+    const writtenBefore = api.app.writer.status().written.bars;
+    await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
+    await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
+    await api.gql(
+      'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 100000) { date } }',
+    );
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && api.session.active) await sleep(50);
+    expect(api.session.active).toBe(false);
+    const r = await api.gql<{
+      symbol: { interval: { barCount: number; bars: { nodes: { revision: number }[] } } };
+    }>(
+      '{ symbol(symbol: "SPY") { interval(name: "1m") { barCount bars(first: 1) { nodes { revision } } } } }',
+    );
+    expect(r.data?.symbol.interval.barCount).toBe(390);
+    expect(r.data?.symbol.interval.bars.nodes[0]?.revision).toBe(2);
+    await api.app.writer.flush();
+    expect(api.app.writer.status().written.bars).toBe(writtenBefore);
   });
 
   it('two identical loads at once share one read', async () => {
-    const api = await createTestApi();
-    try {
-      await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
-      const loads: string[] = [];
-      const off = api.session.events.on('session', (e) => {
-        if (e.kind === 'SYMBOL_LOADED') loads.push(e.symbol ?? '');
-      });
-      const input = { symbol: 'SPY', historicalDays: 2 };
-      const [a, b] = await Promise.all([api.service.loadSymbol(input), api.service.loadSymbol(input)]);
-      off();
-      expect(a).toBe(b);
-      expect(loads).toEqual(['SPY']);
-    } finally {
-      await api.dispose();
-    }
+    const api = await createTestApi({ database: database(), leftovers });
+    await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
+    const loads: string[] = [];
+    const off = api.session.events.on('session', (e) => {
+      if (e.kind === 'SYMBOL_LOADED') loads.push(e.symbol ?? '');
+    });
+    const input = { symbol: 'SPY', historicalDays: 2 };
+    const [a, b] = await Promise.all([api.service.loadSymbol(input), api.service.loadSymbol(input)]);
+    off();
+    expect(a).toBe(b);
+    expect(loads).toEqual(['SPY']);
   });
 
   it('waits for a symbol when started with nothing to play, then plays it', async () => {
-    const api = await createTestApi();
-    try {
-      await api.gql(
-        'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 6000) { date } }',
+    const api = await createTestApi({ database: database(), leftovers });
+    await api.gql(
+      'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 6000) { date } }',
+    );
+    await sleep(200);
+    expect((await api.gql('{ session { active replay { finished } } }')).data).toEqual({
+      session: { active: true, replay: { finished: false } },
+    });
+    await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
+    const deadline = Date.now() + 10_000;
+    let count = 0;
+    while (Date.now() < deadline && count < 3) {
+      const r = await api.gql<{ symbol: { interval: { barCount: number } } }>(
+        '{ symbol(symbol: "SPY") { interval(name: "1m") { barCount } } }',
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect((await api.gql('{ session { active replay { finished } } }')).data).toEqual({
-        session: { active: true, replay: { finished: false } },
-      });
-      await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
-      const deadline = Date.now() + 10_000;
-      let count = 0;
-      while (Date.now() < deadline && count < 3) {
-        const r = await api.gql<{ symbol: { interval: { barCount: number } } }>(
-          '{ symbol(symbol: "SPY") { interval(name: "1m") { barCount } } }',
-        );
-        count = r.data?.symbol.interval.barCount ?? 0;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(count).toBeGreaterThanOrEqual(3);
-    } finally {
-      await api.dispose();
+      count = r.data?.symbol.interval.barCount ?? 0;
+      await sleep(50);
     }
+    expect(count).toBeGreaterThanOrEqual(3);
   });
 
   it('pauses and resumes a replay; the clock stands still while paused', async () => {
-    const api = await createTestApi();
-    try {
-      await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
-      await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
-      const r = await api.gql<{
-        startSession: { clockMode: string; replay: { speed: number; paused: boolean } };
-      }>(
-        'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 600) { clockMode replay { speed paused } } }',
-      );
-      expect(r.data?.startSession).toEqual({ clockMode: 'REPLAY', replay: { speed: 600, paused: false } });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const paused = await api.gql<{
-        pauseReplay: { time: string; replay: { paused: boolean; remaining: number } };
-      }>('mutation { pauseReplay { time replay { paused remaining } } }');
-      expect(paused.data?.pauseReplay.replay.paused).toBe(true);
-      const status = '{ session { replay { paused } } }';
-      expect((await api.gql(status)).data).toEqual({ session: { replay: { paused: true } } });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const still = await api.gql<{ session: { time: string } }>('{ session { time } }');
-      expect(still.data?.session.time).toBe(paused.data?.pauseReplay.time);
-      const resumed = await api.gql<{ resumeReplay: { replay: { paused: boolean } } }>(
-        'mutation { resumeReplay { replay { paused } } }',
-      );
-      expect(resumed.data?.resumeReplay.replay.paused).toBe(false);
-      expect((await api.gql(status)).data).toEqual({ session: { replay: { paused: false } } });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const moved = await api.gql<{ session: { time: string } }>('{ session { time } }');
-      expect(Date.parse(moved.data!.session.time)).toBeGreaterThan(Date.parse(paused.data!.pauseReplay.time));
-    } finally {
-      await api.dispose();
-    }
+    const api = await createTestApi({ database: database(), leftovers });
+    await api.gql('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
+    await api.gql('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
+    const r = await api.gql<{
+      startSession: { clockMode: string; replay: { speed: number; paused: boolean } };
+    }>(
+      'mutation { startSession(date: "2011-01-12", clockMode: REPLAY, replaySpeed: 600) { clockMode replay { speed paused } } }',
+    );
+    expect(r.data?.startSession).toEqual({ clockMode: 'REPLAY', replay: { speed: 600, paused: false } });
+    await sleep(300);
+    const paused = await api.gql<{
+      pauseReplay: { time: string; replay: { paused: boolean; remaining: number } };
+    }>('mutation { pauseReplay { time replay { paused remaining } } }');
+    expect(paused.data?.pauseReplay.replay.paused).toBe(true);
+    const status = '{ session { replay { paused } } }';
+    expect((await api.gql(status)).data).toEqual({ session: { replay: { paused: true } } });
+    await sleep(300);
+    const still = await api.gql<{ session: { time: string } }>('{ session { time } }');
+    expect(still.data?.session.time).toBe(paused.data?.pauseReplay.time);
+    const resumed = await api.gql<{ resumeReplay: { replay: { paused: boolean } } }>(
+      'mutation { resumeReplay { replay { paused } } }',
+    );
+    expect(resumed.data?.resumeReplay.replay.paused).toBe(false);
+    expect((await api.gql(status)).data).toEqual({ session: { replay: { paused: false } } });
+    await sleep(300);
+    const moved = await api.gql<{ session: { time: string } }>('{ session { time } }');
+    expect(Date.parse(moved.data!.session.time)).toBeGreaterThan(Date.parse(paused.data!.pauseReplay.time));
   });
 });

@@ -4,101 +4,61 @@
  * again on the same database: its full JSON export equals the one taken before the kill (bars,
  * derived bars, gaps, quality, metrics, history, clock). Runs on PGlite and on real PostgreSQL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, type ScratchDatabase, testDatabaseUrl, testDrivers } from '../helpers/db.ts';
-import { readSpy } from '../helpers/graphql.ts';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.ts';
+import { createScratchDatabase, migratedImage, testDatabaseUrl, testDrivers } from '../helpers/db.ts';
+import { gqlData } from '../helpers/gql.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
+import { type ServerProcess, spawnServer } from '../helpers/server.ts';
+import { readSpy, SPY_MARCH } from '../helpers/spy.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const TOKEN = 'restart-test-token';
+const leftovers = useLeftovers();
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-}
-
-function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--no-demo', '--port', '0'], {
+function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  return spawnServer({
+    args: ['--no-demo', '--port', '0'],
     env: { ...process.env, ...env, ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]! });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
-    });
+    leftovers,
   });
 }
 
-async function gql<T = Record<string, unknown>>(server: Server, query: string, variables = {}): Promise<T> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as T;
+function gql<T = Record<string, unknown>>(server: ServerProcess, query: string, variables = {}): Promise<T> {
+  return gqlData<T>(server.url, query, variables, TOKEN);
 }
 
-async function exportData(server: Server): Promise<unknown> {
+async function exportData(server: ServerProcess): Promise<unknown> {
   const response = await fetch(`${server.url}/export`);
   return ((await response.json()) as { data: unknown }).data;
 }
 
-async function waitDurable(server: Server): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    if (/^session_writer_backlog 0$/m.test(metrics)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the writer never reported an empty backlog');
-}
-
-function kill(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) return resolve();
-    server.child.removeAllListeners('exit');
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGKILL');
-  });
+function waitDurable(server: ServerProcess): Promise<void> {
+  return waitFor(
+    async () => /^session_writer_backlog 0$/m.test(await (await fetch(`${server.url}/metrics`)).text()),
+    { timeoutMs: 20_000, intervalMs: 50, what: 'the writer to report an empty backlog' },
+  );
 }
 
 describe.each(testDrivers())('restart after SIGKILL on %s', (driver) => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
-
   it('rebuilds exactly the tree it had, from every bar it acknowledged', async () => {
     let env: Record<string, string>;
     if (driver === 'postgres') {
-      const scratch: ScratchDatabase = await createScratchDatabase(testDatabaseUrl()!, 'restart');
-      cleanups.push(() => scratch.drop());
+      const scratch = await createScratchDatabase(testDatabaseUrl()!, 'restart');
+      leftovers.defer(() => scratch.drop());
       env = { DATABASE_URL: scratch.url };
     } else {
       const dir = await mkdtemp(join(tmpdir(), 'restart-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      leftovers.defer(() => rm(dir, { recursive: true, force: true }));
+      // The data folder exists already, migrated (the start on an empty folder is test/e2e/demo.test.ts's).
+      await (await openDatabase({ dataDir: join(dir, 'data'), image: await migratedImage() })).close();
       env = { DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
     }
-    const spy = readSpy('fixtures/spy/nt-spy-minute-2011-03.csv');
+    const spy = readSpy(SPY_MARCH);
     const first = await startServer(env);
-    cleanups.push(() => kill(first));
 
     const toInput = (bar: {
       ts: number;
@@ -180,10 +140,9 @@ describe.each(testDrivers())('restart after SIGKILL on %s', (driver) => {
     await gql(first, 'mutation { advanceClock(to: "2011-03-10T18:30:00Z") { time } }');
     await waitDurable(first);
     const before = await exportData(first);
-    await kill(first);
+    await first.stop('SIGKILL');
 
     const second = await startServer(env);
-    cleanups.push(() => kill(second));
     const after = await exportData(second);
     expect(after).toEqual(before);
     const spyBefore = (before as { symbols: { SPY: { quotes: unknown; ticks: unknown } } }).symbols.SPY;

@@ -12,15 +12,9 @@ import {
   type TcpProxy,
   testDatabaseUrl,
 } from '../helpers/db.ts';
-import { ADMIN_TOKEN, readSpy } from '../helpers/graphql.ts';
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { ADMIN_TOKEN, gql as request } from '../helpers/gql.ts';
+import { readSpy } from '../helpers/spy.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe.runIf(testDatabaseUrl() !== undefined)('the store goes away mid-session (real PostgreSQL)', () => {
   let scratch: ScratchDatabase | null = null;
@@ -45,12 +39,7 @@ describe.runIf(testDatabaseUrl() !== undefined)('the store goes away mid-session
       writeDelayMs: 20,
     });
     const gql = async <T>(query: string, variables: Record<string, unknown> = {}) => {
-      const response = await app!.yoga.fetch('http://localhost/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await response.json()) as { data?: T; errors?: unknown };
+      const body = await request<T>(app!.yoga, query, variables, ADMIN_TOKEN);
       expect(body.errors).toBeUndefined();
       return body.data as T;
     };
@@ -79,12 +68,12 @@ describe.runIf(testDatabaseUrl() !== undefined)('the store goes away mid-session
       '{ symbol(symbol: "SPY") { interval(name: "1m") { barCount quality } } }',
     );
     expect(read.symbol.interval).toEqual({ barCount: 390, quality: 100 });
-    await waitFor(() => app!.writer.status().failedAttempts > 0);
+    await waitFor(() => app!.writer.status().failedAttempts > 0, { timeoutMs: 20_000, intervalMs: 25 });
     expect(app.ready()).toBe(false);
     expect(app.writer.backlog).toBeGreaterThan(0);
 
     await proxy.restore();
-    await waitFor(() => app!.writer.backlog === 0 && app!.ready());
+    await waitFor(() => app!.writer.backlog === 0 && app!.ready(), { timeoutMs: 20_000, intervalMs: 25 });
     const stored = await app.repository.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
     expect(stored).toHaveLength(390);
     expect(stored.map((b) => new Date(b.ts).toISOString())).toEqual(bars.map((b) => b.ts));

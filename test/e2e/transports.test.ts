@@ -14,7 +14,10 @@ import WebSocket from 'ws';
 import type { StoredBar } from '../../src/domain/types.ts';
 import type { SessionYoga } from '../../src/graphql/yoga.ts';
 import { type HttpService, listen } from '../../src/http/listen.ts';
-import { ADMIN_TOKEN, barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
+import { barInput, createTestApi, type TestApi, useAppDatabase } from '../helpers/app.ts';
+import { ADMIN_TOKEN, gql } from '../helpers/gql.ts';
+import { readSpy } from '../helpers/spy.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const DATE = '2011-01-11';
 const day = readSpy()
@@ -22,13 +25,14 @@ const day = readSpy()
   .filter((b) => b.ts >= Date.UTC(2011, 0, 11, 14, 30));
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const database = useAppDatabase();
 let api: TestApi;
 let http: HttpService;
 let served: SessionYoga;
 let baseline: { bar: number; session: number };
 
 beforeAll(async () => {
-  api = await createTestApi({ notStored: [DATE] });
+  api = await createTestApi({ database: database(), notStored: [DATE] });
   served = api.yoga;
   http = await listen({
     yoga: api.yoga,
@@ -47,22 +51,8 @@ afterAll(async () => {
   await api.dispose();
 });
 
-async function post(query: string, variables?: Record<string, unknown>, token: string | null = ADMIN_TOKEN) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers['authorization'] = `Bearer ${token}`;
-  const response = await fetch(`${http.url}/graphql`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as {
-    data?: Record<string, unknown>;
-    errors?: { extensions?: { code?: string } }[];
-  };
-}
-
 async function ingest(bars: readonly StoredBar[]): Promise<void> {
-  const r = await post('mutation($b: [BarInput!]!) { ingestBars(bars: $b) { accepted } }', {
+  const r = await gql(http.url, 'mutation($b: [BarInput!]!) { ingestBars(bars: $b) { accepted } }', {
     b: bars.map((b) => barInput('SPY', b)),
   });
   expect(r.data).toEqual({ ingestBars: { accepted: bars.length } });
@@ -87,14 +77,6 @@ function collect(
     },
   });
   return { values, errors, stop, completed: () => completed };
-}
-
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('graphql-ws and graphql-sse clients', () => {
@@ -122,12 +104,12 @@ describe('graphql-ws and graphql-sse clients', () => {
       collect((sink) => ws.subscribe(events, sink)),
       collect((sink) => sse.subscribe(events, sink)),
     ];
-    await until(() => served.pubsub.subscribers === 5, 'five subscribers');
+    await waitFor(() => served.pubsub.subscribers === 5, { what: 'five subscribers' });
     expect(api.session.events.count('bar')).toBe(baseline.bar + 1);
     expect(api.session.events.count('session')).toBe(baseline.session + 1);
     const bars = day.slice(0, 30);
     for (let i = 0; i < bars.length; i += 3) await ingest(bars.slice(i, i + 3));
-    for (const sub of subs) await until(() => sub.values.length === 30, 'thirty bar events');
+    for (const sub of subs) await waitFor(() => sub.values.length === 30, { what: 'thirty bar events' });
     for (const sub of subs) {
       expect(sub.errors).toEqual([]);
       expect(
@@ -144,20 +126,22 @@ describe('graphql-ws and graphql-sse clients', () => {
         },
       });
     }
-    expect(await post('mutation { removeSymbol(symbol: "SPY") }')).toEqual({ data: { removeSymbol: true } });
+    expect(await gql(http.url, 'mutation { removeSymbol(symbol: "SPY") }')).toEqual({
+      data: { removeSymbol: true },
+    });
     for (const sub of lifecycle) {
-      await until(() => sub.values.length === 1, 'SYMBOL_REMOVED');
+      await waitFor(() => sub.values.length === 1, { what: 'SYMBOL_REMOVED' });
       expect(sub.values[0]).toEqual({ data: { sessionEvents: { kind: 'SYMBOL_REMOVED', symbol: 'SPY' } } });
     }
     for (const sub of [...subs, ...lifecycle]) sub.stop();
-    await until(
+    await waitFor(
       () =>
         served.pubsub.subscribers === 0 &&
         api.session.events.count('bar') === baseline.bar &&
         api.session.events.count('session') === baseline.session,
-      'listeners to be removed',
+      { what: 'listeners to be removed' },
     );
-    await post('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
+    await gql(http.url, 'mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }');
     await ws.dispose();
     sse.dispose();
     sseSingle.dispose();
@@ -176,9 +160,11 @@ describe('graphql-ws and graphql-sse clients', () => {
         payload: { query: 'subscription { barUpdates { symbol } }' },
       }),
     );
-    await until(() => api.session.events.count('bar') === baseline.bar + 1, 'a subscriber');
+    await waitFor(() => api.session.events.count('bar') === baseline.bar + 1, { what: 'a subscriber' });
     socket.terminate();
-    await until(() => api.session.events.count('bar') === baseline.bar, 'the listener to be removed');
+    await waitFor(() => api.session.events.count('bar') === baseline.bar, {
+      what: 'the listener to be removed',
+    });
   });
 
   it('caps the operations of one connection', async () => {
@@ -189,13 +175,13 @@ describe('graphql-ws and graphql-sse clients', () => {
     const subs = Array.from({ length: 101 }, () =>
       collect((sink) => client.subscribe({ query: 'subscription { sessionEvents { kind } }' }, sink)),
     );
-    await until(() => subs[100]!.errors.length === 1, 'the 101st to be refused');
+    await waitFor(() => subs[100]!.errors.length === 1, { what: 'the 101st to be refused' });
     expect((subs[100]!.errors[0] as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe(
       'TOO_MANY_OPERATIONS',
     );
     expect(served.pubsub.subscribers).toBe(100);
     await client.dispose();
-    await until(() => served.pubsub.subscribers === 0, 'the connection to be cleaned up');
+    await waitFor(() => served.pubsub.subscribers === 0, { what: 'the connection to be cleaned up' });
   });
 
   it('runs admin mutations over WebSocket with the token in connectionParams', async () => {

@@ -7,7 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
 import { createYoga } from '../../src/graphql/yoga.ts';
-import { ADMIN_TOKEN, barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
+import { barInput, createTestApi, type TestApi, useAppDatabase } from '../helpers/app.ts';
+import { ADMIN_TOKEN } from '../helpers/gql.ts';
+import { readSpy } from '../helpers/spy.ts';
 
 const DATE = '2011-01-06';
 const spy = readSpy();
@@ -27,6 +29,7 @@ const sent = first75.filter((b) => !gapTs.includes(b.ts));
 type ExportDoc = { cursor: string; complete: boolean; data: any };
 const sum = (bars: readonly StoredBar[], f: (b: StoredBar) => number) => bars.reduce((s, b) => s + f(b), 0);
 
+const database = useAppDatabase();
 let api: TestApi;
 
 const ingestBars = `mutation($bars: [BarInput!]!) { ingestBars(bars: $bars) { accepted rejected { index code message } } }`;
@@ -36,7 +39,7 @@ afterAll(async () => {
 });
 
 beforeAll(async () => {
-  api = await createTestApi({ notStored: [DATE] });
+  api = await createTestApi({ database: database(), notStored: [DATE] });
   const started = await api.gql(
     `mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date active clockMode } }`,
   );

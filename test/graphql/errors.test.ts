@@ -3,12 +3,17 @@
  * stable code, never a crash or a hang, and the good items of a batch are kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, barInput, createTestApi, readSpy, type TestApi } from '../helpers/graphql.ts';
+import { barInput, createTestApi, type TestApi, useAppDatabase } from '../helpers/app.ts';
+import { ADMIN_TOKEN } from '../helpers/gql.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
+import { readSpy } from '../helpers/spy.ts';
 
 const DATE = '2011-01-07';
 const bars = readSpy()
   .get(DATE)!
   .filter((b) => b.ts >= Date.UTC(2011, 0, 7, 14, 30));
+const leftovers = useLeftovers();
+const database = useAppDatabase();
 let api: TestApi;
 
 afterAll(async () => {
@@ -16,7 +21,7 @@ afterAll(async () => {
 });
 
 beforeAll(async () => {
-  api = await createTestApi({ notStored: [DATE] });
+  api = await createTestApi({ database: database(), notStored: [DATE] });
   await api.gql(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
   await api.gql(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
 });
@@ -202,7 +207,7 @@ describe('service errors', () => {
   });
 
   it('masks unexpected errors', async () => {
-    const masked = await createTestApi({ spy: false });
+    const masked = await createTestApi({ spy: false, leftovers });
     masked.service.removeSymbol = async () => {
       throw new Error('connection to postgres://user:secret@db failed');
     };
@@ -210,7 +215,6 @@ describe('service errors', () => {
     expect(r.errors?.[0]?.message).toBe('Unexpected error.');
     expect(codes(r)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(r)).not.toContain('secret');
-    await masked.dispose();
   });
 });
 
@@ -220,11 +224,10 @@ describe('abuse limits', () => {
       `{ session { symbols { historical { interval(name: "1m") { bars { edges { node { ts } } pageInfo { startCursor } } } } } } }`,
     );
     expect(deep.errors).toBeUndefined();
-    const shallow = await createTestApi({ spy: false, limits: { maxDepth: 5 } });
+    const shallow = await createTestApi({ spy: false, limits: { maxDepth: 5 }, leftovers });
     const depth6 = await shallow.gql(`{ session { symbols { intervals { bars { nodes { ts } } } } } }`);
     expect(codes(depth6)).toEqual(['DEPTH_LIMIT']);
     expect(depth6.errors?.[0]?.message).toContain('depth limit of 5');
-    await shallow.dispose();
     const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: session { date }`).join(' ');
     expect(codes(await api.gql(`{ ${aliases} }`))).toEqual(['ALIAS_LIMIT']);
     const tokens = Array.from({ length: 2_100 }, () => 'date').join(' ');

@@ -1,6 +1,6 @@
 /**
  * Historical bars outside the in-memory window come from PostgreSQL through the per-request
- * DataLoaders: the real SessionService, BarRepository and createLoaders on PGlite (and on
+ * DataLoaders: the real SessionService, Repository and createLoaders on PGlite (and on
  * PostgreSQL when DATABASE_URL is set), with the bundled SPY sample imported.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,31 +8,31 @@ import { importSample } from '../../src/feed/import.ts';
 import { createYoga } from '../../src/graphql/yoga.ts';
 import { SessionService } from '../../src/service/session-service.ts';
 import { SessionData } from '../../src/session/session-data.ts';
-import { BarRepository } from '../../src/store/bar-repository.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
-import { BarWriter } from '../../src/store/writer.ts';
+import { Repository } from '../../src/store/repository.ts';
+import { StoreWriter } from '../../src/store/writer.ts';
 import { testDrivers, useTestDatabase } from '../helpers/db.ts';
-import { ADMIN_TOKEN, readSpy } from '../helpers/graphql.ts';
+import { ADMIN_TOKEN, gql as request } from '../helpers/gql.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
+import { readSpy, SPY_MARCH } from '../helpers/spy.ts';
+
+const leftovers = useLeftovers();
 
 describe.each(testDrivers())('historical reads on %s', (driver) => {
   const db = useTestDatabase(driver);
 
   it('reads stored dates in one statement per request, with the same rules as memory', async () => {
     const { database } = db();
-    const repo = new BarRepository(database);
+    const repo = new Repository(database);
     await importSample(repo);
     const session = new SessionData();
-    const writer = new BarWriter(repo);
-    const service = new SessionService(session, repo, writer);
-    const yoga = createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) });
-    const gql = async (query: string) => {
-      const response = await yoga.fetch('http://localhost/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify({ query }),
-      });
-      return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-    };
+    const writer = leftovers.keep(new StoreWriter(repo), (w) => w.close());
+    const service = leftovers.keep(new SessionService(session, repo, writer), (s) => s.dispose());
+    const yoga = leftovers.keep(
+      createYoga({ service, adminToken: ADMIN_TOKEN, createLoaders: () => createLoaders(repo) }),
+      (y) => y.dispose(),
+    );
+    const gql = (query: string) => request(yoga, query);
     expect(
       (await gql('mutation { startSession(date: "2011-03-10", clockMode: MANUAL) { date } }')).errors,
     ).toBeUndefined();
@@ -49,7 +49,7 @@ describe.each(testDrivers())('historical reads on %s', (driver) => {
         memory: interval(name: "5m") { quality bars { totalCount } } } } }`);
     stop();
     expect(r.errors).toBeUndefined();
-    const spy = readSpy('fixtures/spy/nt-spy-minute-2011-03.csv');
+    const spy = readSpy(SPY_MARCH);
     const regular = (date: string, openUtcHour: number) => {
       const [y, m, d] = date.split('-').map(Number) as [number, number, number];
       const start = Date.UTC(y, m - 1, d, openUtcHour, 30);
@@ -130,8 +130,5 @@ describe.each(testDrivers())('historical reads on %s', (driver) => {
       `after: "${first.pageInfo.startCursor}", before: "${third.pageInfo.startCursor}"`,
     );
     expect(between.days).toEqual(dates.slice(1, 6));
-    service.dispose();
-    await yoga.dispose();
-    await writer.close();
   });
 });

@@ -3,16 +3,13 @@
  * completeOnly, corrections, SYMBOL_REMOVED, the bounded queue's SLOW_CONSUMER policy and
  * listener clean-up. Real clients over a real port are in test/e2e.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
-import {
-  barInput,
-  createTestApi,
-  type GqlResponse,
-  openSse,
-  readSpy,
-  type TestApi,
-} from '../helpers/graphql.ts';
+import { barInput, createTestApi, type TestApi, useAppDatabase } from '../helpers/app.ts';
+import { type GqlResponse, openSse } from '../helpers/gql.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
+import { readSpy } from '../helpers/spy.ts';
+import { sleep } from '../helpers/wait.ts';
 
 const DATE = '2011-01-10';
 const day = readSpy()
@@ -22,15 +19,18 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const ingest = `mutation($bars: [BarInput!]!) { ingestBars(bars: $bars) { accepted rejected { code } } }`;
 const EVENT = 'symbol interval kind bar { ts close complete baseBars revision }';
 
+const leftovers = useLeftovers();
+const database = useAppDatabase();
 let api: TestApi;
 let baseline: { bar: number; session: number };
 
-afterEach(async () => {
-  await api.dispose();
-});
-
 beforeEach(async () => {
-  api = await createTestApi({ notStored: [DATE], limits: { subscriberQueue: 50 } });
+  api = await createTestApi({
+    database: database(),
+    notStored: [DATE],
+    limits: { subscriberQueue: 50 },
+    leftovers,
+  });
   await api.gql(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
   await api.gql(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
   baseline = { bar: api.session.events.count('bar'), session: api.session.events.count('session') };
@@ -121,44 +121,41 @@ describe('barUpdates', () => {
 
   it('LIVE: a base bar ingested during its minute reaches completeOnly readers when the clock passes its end', async () => {
     let wall = Date.UTC(2011, 0, 10, 14, 30, 20);
-    const live = await createTestApi({ notStored: [DATE], now: () => wall });
-    try {
-      await live.gql(`mutation { startSession(date: "${DATE}", clockMode: LIVE) { date } }`);
-      await live.gql(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
-      const complete = await openSse(
-        live.yoga,
-        `subscription { barUpdates(intervals: ["1m"], completeOnly: true) { ${EVENT} } }`,
-      );
-      const every = await openSse(live.yoga, `subscription { barUpdates(intervals: ["1m"]) { ${EVENT} } }`);
-      const forming = { ...day[0]!, close: day[0]!.open, high: day[0]!.high, low: day[0]!.low };
-      const r = await live.gql(ingest, { bars: [barInput('SPY', forming)] });
-      expect(r.data).toEqual({ ingestBars: { accepted: 1, rejected: [] } });
-      expect(brief(ev(await every.next()))).toBe('1m ADDED 14:30 open 1');
-      // Updated within its minute: still forming, so completeOnly readers see nothing yet.
-      await live.gql(ingest, { bars: [barInput('SPY', day[0]!)] });
-      expect(ev(await every.next())).toMatchObject({
-        kind: 'UPDATED',
-        bar: { revision: 1, complete: false },
-      });
-      await expect(complete.next(300)).rejects.toThrow('no event in time');
-      // The service's ticker moves the LIVE clock with the wall clock once a second.
-      wall = Date.UTC(2011, 0, 10, 14, 31, 1);
-      const closed = ev(await complete.next(3_000));
-      expect(brief(closed)).toBe('1m ADDED 14:30 complete 1');
-      expect(closed?.bar).toMatchObject({ close: day[0]!.close, revision: 1 });
-      // The window closing changes no bar: readers of every change get nothing for it.
-      await expect(every.next(300)).rejects.toThrow('no event in time');
-      // A bar that arrives after its end is complete at once, for both.
-      wall = Date.UTC(2011, 0, 10, 14, 32, 2);
-      await live.gql(ingest, { bars: [barInput('SPY', day[1]!)] });
-      expect(brief(ev(await complete.next()))).toBe('1m ADDED 14:31 complete 1');
-      expect(brief(ev(await every.next()))).toBe('1m ADDED 14:31 complete 1');
-      await expect(complete.next(1_500)).rejects.toThrow('no event in time');
-      complete.close();
-      every.close();
-    } finally {
-      await live.dispose();
-    }
+    await api.dispose(); // this test needs an app with its own wall clock, on the same store
+    const live = await createTestApi({ database: database(), notStored: [DATE], now: () => wall, leftovers });
+    await live.gql(`mutation { startSession(date: "${DATE}", clockMode: LIVE) { date } }`);
+    await live.gql(`mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { symbol } }`);
+    const complete = await openSse(
+      live.yoga,
+      `subscription { barUpdates(intervals: ["1m"], completeOnly: true) { ${EVENT} } }`,
+    );
+    const every = await openSse(live.yoga, `subscription { barUpdates(intervals: ["1m"]) { ${EVENT} } }`);
+    const forming = { ...day[0]!, close: day[0]!.open, high: day[0]!.high, low: day[0]!.low };
+    const r = await live.gql(ingest, { bars: [barInput('SPY', forming)] });
+    expect(r.data).toEqual({ ingestBars: { accepted: 1, rejected: [] } });
+    expect(brief(ev(await every.next()))).toBe('1m ADDED 14:30 open 1');
+    // Updated within its minute: still forming, so completeOnly readers see nothing yet.
+    await live.gql(ingest, { bars: [barInput('SPY', day[0]!)] });
+    expect(ev(await every.next())).toMatchObject({
+      kind: 'UPDATED',
+      bar: { revision: 1, complete: false },
+    });
+    await expect(complete.next(300)).rejects.toThrow('no event in time');
+    // The service's ticker moves the LIVE clock with the wall clock once a second.
+    wall = Date.UTC(2011, 0, 10, 14, 31, 1);
+    const closed = ev(await complete.next(3_000));
+    expect(brief(closed)).toBe('1m ADDED 14:30 complete 1');
+    expect(closed?.bar).toMatchObject({ close: day[0]!.close, revision: 1 });
+    // The window closing changes no bar: readers of every change get nothing for it.
+    await expect(every.next(300)).rejects.toThrow('no event in time');
+    // A bar that arrives after its end is complete at once, for both.
+    wall = Date.UTC(2011, 0, 10, 14, 32, 2);
+    await live.gql(ingest, { bars: [barInput('SPY', day[1]!)] });
+    expect(brief(ev(await complete.next()))).toBe('1m ADDED 14:31 complete 1');
+    expect(brief(ev(await every.next()))).toBe('1m ADDED 14:31 complete 1');
+    await expect(complete.next(1_500)).rejects.toThrow('no event in time');
+    complete.close();
+    every.close();
   });
 
   it('refuses malformed filters', async () => {
@@ -215,7 +212,7 @@ describe('barUpdates', () => {
     await send(day[0]!);
     await streams[0]!.next();
     for (const s of streams) s.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(api.session.events.count('bar')).toBe(baseline.bar);
     expect(api.session.events.count('session')).toBe(baseline.session);
     expect(api.yoga.pubsub.subscribers).toBe(0);

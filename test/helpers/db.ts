@@ -1,6 +1,8 @@
 /**
  * Throw-away databases for tests, on every driver available:
- * - `pglite` always: a fresh PGlite data folder in the system temp folder, removed afterwards;
+ * - `pglite` always: a fresh embedded database started from the migrated image the global setup
+ *   built (test/helpers/db-image.ts), in memory, or in a folder of the system temp folder (removed
+ *   afterwards) when it must survive a reopen (`persistent`);
  * - `postgres` when `DATABASE_URL` is set: a fresh `CREATE DATABASE t_<random>` on that server (made
  *   through a maintenance connection to the URL), dropped afterwards.
  *
@@ -14,14 +16,15 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { type Database, type OpenDatabaseOptions, openDatabase } from '../../src/store/database.ts';
+import { ensureMigratedImage } from './db-image.ts';
 
 /** A driver the store can run on. */
 export type TestDriver = 'pglite' | 'postgres';
@@ -36,6 +39,29 @@ export function testDatabaseUrl(): string | undefined {
 export function testDrivers(): TestDriver[] {
   return testDatabaseUrl() === undefined ? ['pglite'] : ['pglite', 'postgres'];
 }
+
+let image: Promise<Blob> | undefined;
+
+/**
+ * The migrated PGlite image, read once per test file: the global setup's, or (a file run without
+ * it) the cached one, built when missing.
+ */
+export function migratedImage(): Promise<Blob> {
+  image ??= (async () => {
+    const path = inject('pgliteImage') ?? (await ensureMigratedImage());
+    return new Blob([await readFile(path)]);
+  })();
+  return image;
+}
+
+/** Options of a test database: what it is opened with, and where it lives. */
+export type TestDatabaseOptions = Partial<OpenDatabaseOptions> & {
+  /**
+   * PGlite only: keep the data in a temp folder, so that {@link TestDatabase.reopen} finds it
+   * again (default: in memory, which is faster).
+   */
+  readonly persistent?: boolean;
+};
 
 /** An empty database on a real server, and how to get rid of it. */
 export interface ScratchDatabase {
@@ -76,37 +102,50 @@ export interface TestDatabase {
   readonly driver: TestDriver;
   /** The open database (replaced by {@link TestDatabase.reopen}). */
   readonly database: Database;
-  /** The PGlite folder (pglite) — unused by postgres. */
+  /** The PGlite folder (`memory://` unless persistent) — unused by postgres. */
   readonly dataDir: string;
   /** The throw-away database's URL (postgres). */
   readonly url: string | undefined;
   /** The options it was opened with (to open it again, e.g. as a restarted server would). */
   readonly options: OpenDatabaseOptions;
-  /** Closes the database and opens the same data again (with some options changed). */
+  /**
+   * Closes the database and opens the same data again (with some options changed); PGlite needs a
+   * persistent database for it.
+   */
   reopen(overrides?: Partial<OpenDatabaseOptions>): Promise<Database>;
   /** Closes it and deletes the data. */
   dispose(): Promise<void>;
 }
 
-/** Creates a fresh migrated database on `driver`. */
+/**
+ * Creates a fresh migrated database on `driver`. A PGlite one starts from the migrated image, unless
+ * `extra` names other migrations (it is then migrated from scratch).
+ */
 export async function createTestDatabase(
   driver: TestDriver,
-  extra: Partial<OpenDatabaseOptions> = {},
+  extra: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'store-test-'));
+  const { persistent = false, ...opening } = extra;
+  const folder = driver === 'pglite' && persistent ? await mkdtemp(join(tmpdir(), 'store-test-')) : null;
+  const dataDir = folder ?? 'memory://';
+  const removeFolder = async () => {
+    if (folder !== null) await rm(folder, { recursive: true, force: true });
+  };
   let scratch: ScratchDatabase | undefined;
   if (driver === 'postgres') {
     const serverUrl = testDatabaseUrl();
     if (serverUrl === undefined) throw new Error('DATABASE_URL is not set');
     scratch = await createScratchDatabase(serverUrl);
   }
-  const options: OpenDatabaseOptions = { ...extra, dataDir, url: scratch?.url };
+  const image =
+    driver === 'pglite' && opening.migrationsFolder === undefined ? await migratedImage() : undefined;
+  const options: OpenDatabaseOptions = { ...opening, dataDir, url: scratch?.url, image };
   let database: Database;
   try {
     database = await openDatabase(options);
   } catch (error) {
     await scratch?.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await removeFolder();
     throw error;
   }
   const handle: TestDatabase = {
@@ -118,6 +157,8 @@ export async function createTestDatabase(
     url: scratch?.url,
     options,
     async reopen(overrides = {}) {
+      if (driver === 'pglite' && folder === null)
+        throw new Error('an in-memory test database cannot be reopened: create it persistent');
       await database.close();
       database = await openDatabase({ ...options, ...overrides });
       return database;
@@ -125,7 +166,7 @@ export async function createTestDatabase(
     async dispose() {
       await database.close();
       await scratch?.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      await removeFolder();
     },
   };
   return handle;
@@ -135,7 +176,7 @@ export async function createTestDatabase(
 export async function withTestDatabase<T>(
   driver: TestDriver,
   work: (db: TestDatabase) => Promise<T>,
-  extra: Partial<OpenDatabaseOptions> = {},
+  extra: TestDatabaseOptions = {},
 ): Promise<T> {
   const db = await createTestDatabase(driver, extra);
   try {
@@ -154,13 +195,10 @@ export async function resetDatabase(database: Database): Promise<void> {
 
 /**
  * Registers vitest hooks giving the enclosing suite one fresh database of `driver` (a new PGlite
- * folder, or a new PostgreSQL database) that is emptied before each test, so every test starts from
+ * database, or a new PostgreSQL database) that is emptied before each test, so every test starts from
  * empty tables; returns the accessor of the current one.
  */
-export function useTestDatabase(
-  driver: TestDriver,
-  extra: Partial<OpenDatabaseOptions> = {},
-): () => TestDatabase {
+export function useTestDatabase(driver: TestDriver, extra: TestDatabaseOptions = {}): () => TestDatabase {
   let current: TestDatabase | undefined;
   beforeAll(async () => {
     current = await createTestDatabase(driver, extra);

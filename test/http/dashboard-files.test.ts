@@ -8,13 +8,14 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpService, listen } from '../../src/http/listen.ts';
-import { createTestApi, type TestApi } from '../helpers/graphql.ts';
+import { createTestApi, type TestApi, useAppDatabase } from '../helpers/app.ts';
 
+const database = useAppDatabase();
 let api: TestApi;
 let http: HttpService;
 
 beforeAll(async () => {
-  api = await createTestApi({ spy: false });
+  api = await createTestApi({ database: database(), spy: false });
   http = await listen({ yoga: api.yoga, session: api.session, host: '127.0.0.1', port: 0 });
 });
 

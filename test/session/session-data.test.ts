@@ -457,7 +457,7 @@ describe('ingestBars', () => {
   });
 });
 
-describe('DESIGN worked examples through the tree', () => {
+describe('the worked examples of docs/semantics.md through the tree', () => {
   it('380 of 390 1m bars at 16:00 → quality 97.43589743589743', () => {
     const session = sessionWith([{ symbol: 'AAPL', derivedIntervals: ALL_DERIVED }]);
     const missing = new Set([0, 17, 44, 45, 100, 200, 201, 202, 300, 389]);

@@ -2,15 +2,13 @@
  * Real data: SPY minute bars of March 2011 (fixtures/spy, Apache-2.0, see its README) replayed through
  * the session tree's ingest path, checked against an aggregation written here with plain loops.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { nyDate, tradingDay } from '../../src/domain/calendar.ts';
+import { tradingDay } from '../../src/domain/calendar.ts';
 import type { BarInput, Gap, Instant, IsoDate, StoredBar } from '../../src/domain/types.ts';
 import { exportSession } from '../../src/session/export.ts';
 import { SessionData } from '../../src/session/session-data.ts';
+import { readSpy, SPY_MARCH } from '../helpers/spy.ts';
 
-const FILE = fileURLToPath(new URL('../../fixtures/spy/nt-spy-minute-2011-03.csv', import.meta.url));
 const MINUTE = 60_000;
 const DERIVED = ['5m', '15m', '1h', '1d'];
 const LENGTHS: Record<string, number> = { '5m': 5 * MINUTE, '15m': 15 * MINUTE, '1h': 60 * MINUTE };
@@ -25,29 +23,15 @@ interface Row {
   readonly volume: number;
 }
 
-/** `yyyyMMdd HHmmss;open;high;low;close;volume`, UTC bar end; grouped by the New York date of the start. */
+/** The March file's bars by New York date, as plain rows. */
 function parse(): Map<IsoDate, Row[]> {
   const byDate = new Map<IsoDate, Row[]>();
-  for (const line of readFileSync(FILE, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const [stamp, open, high, low, close, volume] = line.trim().split(';');
-    const match = /^(\d{4})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})$/.exec(stamp!);
-    if (!match) throw new Error(`bad line ${line}`);
-    const [, y, mo, d, h, mi, s] = match.map(Number);
-    const end = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
-    const row: Row = {
-      ts: end - MINUTE,
-      open: Number(open),
-      high: Number(high),
-      low: Number(low),
-      close: Number(close),
-      volume: Number(volume),
-    };
-    const date = nyDate(row.ts);
-    if (!byDate.has(date)) byDate.set(date, []);
-    byDate.get(date)!.push(row);
+  for (const [date, bars] of readSpy(SPY_MARCH)) {
+    byDate.set(
+      date,
+      bars.map(({ ts, open, high, low, close, volume }) => ({ ts, open, high, low, close, volume })),
+    );
   }
-  for (const rows of byDate.values()) rows.sort((a, b) => a.ts - b.ts);
   return byDate;
 }
 

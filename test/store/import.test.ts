@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBarFile, importSample, SAMPLE_FILES } from '../../src/feed/import.ts';
 import { ImportFileError, parseCsvTime } from '../../src/feed/import-csv.ts';
 import { parseNinjaTraderTime, parsePyalgotradeLine } from '../../src/feed/import-pyalgotrade.ts';
-import { BarRepository } from '../../src/store/bar-repository.ts';
-import { testDrivers, useTestDatabase } from '../helpers/db.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { Repository } from '../../src/store/repository.ts';
+import { migratedImage, testDrivers, useTestDatabase } from '../helpers/db.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const JAN = join(ROOT, 'fixtures/spy/nt-spy-minute-2011.csv');
@@ -83,7 +84,7 @@ describe('bar file parsing', () => {
 
 describe.each(testDrivers())('import on %s', (driver) => {
   const ctx = useTestDatabase(driver);
-  const repoOf = () => new BarRepository(ctx().database);
+  const repoOf = () => new Repository(ctx().database);
 
   it('imports the January SPY file: bar starts, New York session dates, idempotent', async () => {
     const repo = repoOf();
@@ -312,7 +313,11 @@ describe('import command', () => {
   it('imports a file into the embedded store and prints the summary; a second run stores nothing', async () => {
     const run = promisify(execFile);
     const dataDir = join(scratch, 'cli-data');
+    // The store exists already, migrated (opening an empty folder is the same code as the server's,
+    // which test/e2e/demo.test.ts starts on one).
+    await (await openDatabase({ dataDir, image: await migratedImage() })).close();
     const args = [
+      '--import',
       'tsx',
       'scripts/import.ts',
       MAR,
@@ -324,15 +329,18 @@ describe('import command', () => {
       dataDir,
     ];
     const env = { ...process.env, DATABASE_URL: '' };
-    const first = await run('npx', args, { cwd: ROOT, env });
+    const first = await run(process.execPath, args, { cwd: ROOT, env });
     expect(first.stdout).toContain('rows read:  17577');
     expect(first.stdout).toContain('stored:     17577');
     expect(first.stdout).not.toContain('\u001b['); // no progress bar when stdout is not a terminal
-    const second = await run('npx', args, { cwd: ROOT, env });
+    const second = await run(process.execPath, args, { cwd: ROOT, env });
     expect(second.stdout).toContain('stored:     0');
     expect(second.stdout).toContain('unchanged:  17577');
     await expect(
-      run('npx', ['tsx', 'scripts/import.ts', MAR, '--format', 'xml'], { cwd: ROOT, env }),
+      run(process.execPath, ['--import', 'tsx', 'scripts/import.ts', MAR, '--format', 'xml'], {
+        cwd: ROOT,
+        env,
+      }),
     ).rejects.toMatchObject({
       code: 2,
     });

@@ -1,6 +1,7 @@
 /**
  * The store suite: runs on PGlite, and on the PostgreSQL server of DATABASE_URL when it is set
- * (each test on a fresh database, see test/helpers/db.ts).
+ * (one database per suite, emptied before each test, see test/helpers/db.ts). The writer's tests
+ * are in writer.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { StoredBar } from '../../src/domain/types.ts';
-import { type BarRecord, BarRepository } from '../../src/store/bar-repository.ts';
+import type { BarRecord } from '../../src/store/bar-repository.ts';
 import {
   DatabaseUnavailableError,
   DataDirLockedError,
@@ -18,15 +19,8 @@ import {
 } from '../../src/store/database.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
 import { numberArrayLiteral, textArrayLiteral } from '../../src/store/pg-array.ts';
-import { BarWriter, type WriterSink } from '../../src/store/writer.ts';
-import {
-  createScratchDatabase,
-  createTcpProxy,
-  testDatabaseUrl,
-  testDrivers,
-  useTestDatabase,
-  withTestDatabase,
-} from '../helpers/db.ts';
+import { Repository } from '../../src/store/repository.ts';
+import { migratedImage, testDrivers, useTestDatabase, withTestDatabase } from '../helpers/db.ts';
 
 const MIN = 60_000;
 /** 2024-03-04 09:30 New York (EST, UTC−5). */
@@ -61,14 +55,6 @@ function sessionRecords(symbol: string, dayIndex: number, count: number, base = 
   );
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('pg array literals', () => {
   it('quotes text only when needed and keeps doubles exact', () => {
     expect(textArrayLiteral(['SPY', 'BRK.B', 'a b', 'x"y\\z', 'null', '', null])).toBe(
@@ -81,8 +67,8 @@ describe('pg array literals', () => {
 });
 
 describe.each(testDrivers())('store on %s', (driver) => {
-  const ctx = useTestDatabase(driver);
-  const repoOf = () => new BarRepository(ctx().database);
+  const ctx = useTestDatabase(driver, { persistent: true });
+  const repoOf = () => new Repository(ctx().database);
 
   it('applies the migrations once and keeps the data across a reopen', async () => {
     const { database } = ctx();
@@ -106,7 +92,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
       entries: unknown[];
     };
     expect(rows).toEqual([{ n: journal.entries.length }]);
-    const bars = await new BarRepository(reopened).readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
+    const bars = await new Repository(reopened).readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
     expect(bars).toHaveLength(3);
   });
 
@@ -127,7 +113,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
             ('SPY', ${OPEN_0304 + 9 * 3_600_000}, 2, 1, 2.1, 1), ('SPY', ${OPEN_0304 + DAY}, 4, 1, 4.1, 1)`);
           await db.database.db.execute(sql`insert into ticks (symbol, ts, price, size) values
             ('SPY', ${OPEN_0304}, 1, 10), ('SPY', ${OPEN_0304}, 2, 20), ('QQQ', ${OPEN_0304}, 7, 1)`);
-          const repo = new BarRepository(await db.reopen({ migrationsFolder: defaultMigrationsFolder }));
+          const repo = new Repository(await db.reopen({ migrationsFolder: defaultMigrationsFolder }));
           const quote = (ts: number, bid: number) => ({ ts, bid, bidSize: 1, ask: bid + 0.1, askSize: 1 });
           expect(await repo.readStoredQuotes('SPY', DATES[0], 0, Number.MAX_SAFE_INTEGER, 10)).toEqual({
             items: [quote(OPEN_0304, 1), quote(OPEN_0304 + 9 * 3_600_000, 2), quote(late, 3)],
@@ -154,7 +140,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
             next: 4,
           });
         },
-        { migrationsFolder: firstOnly },
+        { migrationsFolder: firstOnly, persistent: true },
       );
     } finally {
       await rm(firstOnly, { recursive: true, force: true });
@@ -192,7 +178,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
   });
 
   it('chunks large upserts into a few statements and keeps every value exact', async () => {
-    const repo = new BarRepository(ctx().database, { chunkSize: 1_000 });
+    const repo = new Repository(ctx().database, { chunkSize: 1_000 });
     const rows: BarRecord[] = [];
     for (let s = 0; s < 10; s++) {
       for (let i = 0; i < 390; i++) {
@@ -396,155 +382,6 @@ describe.each(testDrivers())('store on %s', (driver) => {
       replaySpeed: null,
     });
   });
-
-  it('writer: batches within the delay, latest version wins, flush and close make it durable', async () => {
-    const { database } = ctx();
-    const repo = repoOf();
-    const writer = new BarWriter(repo, { maxDelayMs: 50 });
-    const statements: string[] = [];
-    const stop = database.onStatement((query) => statements.push(query));
-
-    const rows = sessionRecords('SPY', 0, 390);
-    for (const r of rows) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
-    const first = rows[0]!;
-    const seq = writer.enqueueBar('SPY', '1m', DATES[0], { ...first, close: 1, revision: 1 });
-    expect(seq).toBe(391);
-    writer.enqueueQuote('SPY', DATES[0], 0, { ts: OPEN_0304, bid: 1, bidSize: 1, ask: 2, askSize: 1 });
-    writer.enqueueTick('SPY', DATES[0], 0, { ts: OPEN_0304, price: 1.5, size: 3 });
-    expect(writer.status()).toMatchObject({ acceptedSeq: 393, durableSeq: 0, backlog: { total: 392 } });
-
-    // Written within the bounded delay, without a flush.
-    await waitFor(() => writer.status().durableSeq === 393, 2_000);
-    expect(statements.filter((q) => q.includes('insert into "bars"'))).toHaveLength(1);
-    expect(statements).toHaveLength(3);
-    const stored = await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
-    expect(stored).toHaveLength(390);
-    expect(stored[0]).toMatchObject({ close: 1, revision: 1 });
-
-    // flush() waits for what came before it.
-    const more = sessionRecords('QQQ', 1, 50);
-    for (const r of more) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
-    await writer.flush();
-    expect(await repo.readBars('QQQ', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(50);
-
-    // close() writes what is left and refuses new items.
-    const last = sessionRecords('IWM', 2, 5);
-    for (const r of last) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
-    await writer.close();
-    expect(await repo.readBars('IWM', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(5);
-    expect(writer.enqueueBar('IWM', '1m', DATES[2], bar(OPEN_0304, 1))).toBeNull();
-    expect(writer.status()).toMatchObject({
-      durableSeq: 448,
-      backlog: { total: 0 },
-      written: { bars: 445, quotes: 1, ticks: 1 },
-      refused: { bars: 1 },
-      healthy: true,
-      closed: true,
-    });
-    stop();
-  });
-
-  it('writer: retries with back-off while writes fail, bounds the backlog, loses nothing', async () => {
-    const repo = repoOf();
-    let down = true;
-    const attempts: number[] = [];
-    const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-      attempts.push(Date.now());
-      if (down)
-        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-      return work();
-    };
-    const sink: WriterSink = {
-      upsertBars: (rows) => guard(() => repo.upsertBars(rows)),
-      appendQuotes: (rows) => guard(() => repo.appendQuotes(rows)),
-      appendTicks: (rows) => guard(() => repo.appendTicks(rows)),
-    };
-    const writer = new BarWriter(sink, {
-      maxDelayMs: 10,
-      maxBacklog: 100,
-      retryInitialMs: 20,
-      retryMaxMs: 80,
-    });
-    const rows = sessionRecords('SPY', 0, 120);
-    const seqs = rows.map((r) => writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r));
-    expect(seqs.filter((s) => s === null)).toHaveLength(20);
-    expect(writer.hasCapacity()).toBe(false);
-    // A newer version of a waiting bar takes no room: still accepted.
-    expect(writer.enqueueBar('SPY', '1m', DATES[0], { ...rows[0]!, close: 7, revision: 1 })).toBe(101);
-    expect(writer.enqueueTick('SPY', DATES[0], 0, { ts: OPEN_0304, price: 1, size: 1 })).toBeNull();
-
-    const flushed = writer.flush();
-    await waitFor(() => writer.status().failedAttempts >= 4, 3_000);
-    const status = writer.status();
-    expect(status).toMatchObject({
-      healthy: false,
-      full: true,
-      durableSeq: 0,
-      backlog: { bars: 100, total: 100 },
-      refused: { bars: 20, ticks: 1, total: 21 },
-      lastError: 'connect ECONNREFUSED 127.0.0.1:5432',
-    });
-    expect(status.nextRetryAt).not.toBeNull();
-    // Exponential back-off (20, 40, 80, 80… ms, jittered down to 80 %): each gap is at least its
-    // delay. Only lower bounds are checked: a loaded machine may fire timers late, never early.
-    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
-    gaps.slice(0, 3).forEach((gap, i) => {
-      expect(gap).toBeGreaterThanOrEqual(Math.floor(0.8 * Math.min(80, 20 * 2 ** i)) - 2);
-    });
-
-    down = false;
-    await flushed;
-    expect(writer.status()).toMatchObject({
-      healthy: true,
-      durableSeq: 101,
-      backlog: { total: 0 },
-      lastError: null,
-    });
-    const stored = await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
-    expect(stored).toHaveLength(100);
-    expect(stored[0]).toMatchObject({ close: 7, revision: 1 });
-    expect(writer.hasCapacity(100)).toBe(true);
-    await writer.close();
-  });
-
-  it('writer: a write that hangs times out and is retried; its late end changes nothing', async () => {
-    const repo = repoOf();
-    let calls = 0;
-    let release: () => void = () => {};
-    const sink: WriterSink = {
-      upsertBars: (rows) => {
-        calls++;
-        if (calls === 1) return new Promise<void>((resolve) => (release = resolve)); // hangs
-        return repo.upsertBars(rows);
-      },
-      appendQuotes: (rows) => repo.appendQuotes(rows),
-      appendTicks: (rows) => repo.appendTicks(rows),
-    };
-    const writer = new BarWriter(sink, { maxDelayMs: 0, writeTimeoutMs: 1_000, retryInitialMs: 1_000 });
-    writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
-    await waitFor(() => writer.status().failedAttempts === 1);
-    expect(writer.status().lastError).toBe('write did not finish within 1000 ms');
-    writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304 + MIN, 2));
-    await writer.flush();
-    release(); // the abandoned attempt ends now: nothing to undo, nothing marked written twice
-    await new Promise((r) => setTimeout(r, 20));
-    expect(writer.status()).toMatchObject({ durableSeq: 2, written: { bars: 2 }, healthy: true });
-    expect(await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(2);
-    await writer.close();
-  });
-
-  it('writer: close() gives up after its timeout and reports what was not written', async () => {
-    const sink: WriterSink = {
-      upsertBars: () => Promise.reject(new Error('down')),
-      appendQuotes: () => Promise.reject(new Error('down')),
-      appendTicks: () => Promise.reject(new Error('down')),
-    };
-    const writer = new BarWriter(sink, { maxDelayMs: 0, retryInitialMs: 10 });
-    writer.enqueueBar('SPY', '1m', DATES[0], bar(OPEN_0304, 1));
-    const flushed = writer.flush();
-    await expect(writer.close(100)).rejects.toThrow(/1 item\(s\) not written.*last error: down/);
-    await expect(flushed).rejects.toThrow(/not written/);
-  });
 });
 
 describe('pglite data folder', () => {
@@ -552,7 +389,7 @@ describe('pglite data folder', () => {
     const dir = await mkdtemp(join(tmpdir(), 'store-lock-'));
     const dataDir = join(dir, 'data');
     try {
-      const first = await openDatabase({ dataDir });
+      const first = await openDatabase({ dataDir, image: await migratedImage() });
       await expect(openDatabase({ dataDir })).rejects.toThrow(DataDirLockedError);
       await expect(openDatabase({ dataDir })).rejects.toThrow(`in use by process ${process.pid}`);
       await first.close();
@@ -575,48 +412,5 @@ describe.runIf(testDrivers().includes('postgres'))('store on postgres: faults', 
       'Cannot use PostgreSQL at postgres://postgres:***@127.0.0.1:1/nowhere: connect ECONNREFUSED 127.0.0.1:1',
     );
     expect(Date.now() - started).toBeLessThan(5_000);
-  });
-
-  it('writer: the server goes away mid-session (connections cut, new ones refused), then comes back', async () => {
-    // A TCP proxy stands between postgres.js and the server: cut() destroys every open connection and
-    // stops listening (new connections get ECONNREFUSED), restore() listens again on the same port;
-    // postgres.js reconnects by itself.
-    const scratch = await createScratchDatabase(testDatabaseUrl()!);
-    const proxy = await createTcpProxy(scratch.url);
-    const database = await openDatabase({ url: proxy.url, dataDir: '', connectTimeoutSeconds: 2 });
-    try {
-      const repo = new BarRepository(database);
-      const writer = new BarWriter(repo, { maxDelayMs: 20, retryInitialMs: 50, retryMaxMs: 200 });
-      const rows = sessionRecords('SPY', 0, 390);
-      for (const r of rows.slice(0, 10)) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
-      await writer.flush();
-
-      await proxy.cut();
-      for (const r of rows.slice(10)) writer.enqueueBar(r.symbol, r.interval, r.sessionDate, r);
-      writer.enqueueBar('SPY', '1m', DATES[0], { ...rows[0]!, close: 3, revision: 1 });
-      writer.enqueueTick('SPY', DATES[0], 0, { ts: OPEN_0304, price: 3, size: 1 });
-      await waitFor(() => writer.status().failedAttempts >= 3, 10_000);
-      expect(writer.status()).toMatchObject({
-        healthy: false,
-        durableSeq: 10,
-        backlog: { bars: 381, ticks: 1 },
-      });
-      expect(writer.status().lastError).not.toBeNull();
-
-      await proxy.restore();
-      await writer.flush();
-      expect(writer.status()).toMatchObject({ healthy: true, durableSeq: 392, backlog: { total: 0 } });
-      const stored = await repo.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
-      expect(stored).toHaveLength(390);
-      expect(stored[0]).toMatchObject({ close: 3, revision: 1 });
-      expect(await repo.readStoredTicks('SPY', DATES[0], 0, Number.MAX_SAFE_INTEGER, 10)).toMatchObject({
-        count: 1,
-      });
-      await writer.close();
-    } finally {
-      await database.close();
-      await proxy.close();
-      await scratch.drop();
-    }
   });
 });

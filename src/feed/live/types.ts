@@ -48,7 +48,7 @@ export interface FeedTrade {
   readonly exchange: string | null;
   /** Sale conditions as the provider writes them (CTA/UTP letters, or Polygon's numeric ids as text). */
   readonly conditions: readonly string[];
-  /** Tape (A, B, C; Polygon's 1, 2, 3 are mapped to these). */
+  /** Tape: Alpaca's A, B, C; Polygon's 1, 2, 3 (which mark its conditions as Polygon ids). */
   readonly tape: string | null;
 }
 

@@ -5,7 +5,7 @@ import { builder } from '../builder.ts';
 export const ExportRef = builder.objectRef<ExportDocument>('Export');
 
 ExportRef.implement({
-  description: 'The JSON export of the tree (DESIGN.md §8), full or delta.',
+  description: 'The JSON export of the tree, full or delta.',
   fields: (t) => ({
     cursor: t.exposeString('cursor', {
       description: 'Pass it back as since to get only what changed after this export.',

@@ -7,7 +7,7 @@ export const GapRef = builder.objectRef<Gap>('Gap');
 
 GapRef.implement({
   description:
-    'A maximal run of consecutive closed windows of an interval that hold no base bar (DESIGN.md §4).',
+    'A maximal run of consecutive closed windows of an interval that hold no base bar. A window is closed once its end is at or before the session clock.',
   fields: (t) => ({
     start: t.expose('start', { type: 'DateTime', description: "First missing slot's start." }),
     end: t.expose('end', { type: 'DateTime', description: 'End of the last missing slot (exclusive).' }),

@@ -1,7 +1,7 @@
 /**
  * Ingest mutations and their result.
  *
- * Per-item validation (DESIGN.md §3): every item is checked on its own and a refused item gets a
+ * Per-item validation (docs/semantics.md, "Validation"): every item is checked on its own and a refused item gets a
  * Rejection with its position, a stable code and a message, while the good items of the batch are
  * kept. That includes `ts`: a malformed instant in one item is refused as INVALID_TIMESTAMP for
  * that item alone (the DateTime scalar keeps it as an invalid value instead of failing the whole

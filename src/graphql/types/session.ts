@@ -104,7 +104,7 @@ SessionRef.implement({
     export: t.field({
       type: ExportRef,
       description:
-        'The JSON export of the whole tree (see DESIGN.md). since = a cursor from an earlier export: only what changed after it.',
+        'The JSON export of the whole tree. since = a cursor from an earlier export: only what changed after it.',
       args: {
         since: t.arg.string({ description: 'Cursor of an earlier export.' }),
         symbols: t.arg.stringList({ description: 'Only these symbols; null = all.' }),

@@ -134,7 +134,7 @@ const LoadSymbolInput = builder.inputType('LoadSymbolInput', {
     }),
     indicators: t.stringList({
       defaultValue: [],
-      description: 'Names like avg_volume_2d, max_price_5d (see DESIGN.md).',
+      description: 'Names like avg_volume_2d, max_price_5d or prev_close (see Indicator).',
     }),
     source: t.field({
       type: BarSourceEnum,
