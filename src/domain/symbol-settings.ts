@@ -21,10 +21,10 @@ export interface SymbolSettings {
   readonly extendedHours: boolean;
   /** Canonical indicator names. */
   readonly indicators: readonly string[];
-  /** Where the base bars come from: streamed bars, or built from trades (absent: BARS). */
-  readonly source?: BarSource;
-  /** The feed the symbol's data comes from (absent: `api`, data pushed through the API). */
-  readonly feed?: string;
+  /** Where the base bars come from: streamed bars, or built from trades. */
+  readonly source: BarSource;
+  /** The feed the symbol's data comes from (`api`: data pushed through the API). */
+  readonly feed: string;
 }
 
 /** Where a symbol's base bars come from. */

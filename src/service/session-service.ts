@@ -1,8 +1,8 @@
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { tradingDatesBefore } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
-import type { FeedState, FeedStatus } from '../domain/feed-health.ts';
-import type { SymbolSettings, SymbolSettingsInput } from '../domain/symbol-settings.ts';
+import { type FeedState, type FeedStatus, type Outage, reportFeedStatus } from '../domain/feed-health.ts';
+import { isFeedName, type SymbolSettings, type SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
   ClockMode,
@@ -45,6 +45,14 @@ export interface SessionStore {
     to: Instant,
     limit: number,
   ): Promise<StoredMarketData<Tick>>;
+  /** Every stored trade message of a symbol's session date, in arrival order (TRADES symbols). */
+  readTradeLog(symbol: string, date: IsoDate): Promise<Tick[]>;
+  /** Records the start of a feed's outage. */
+  openOutage(feed: string, outage: Outage): Promise<void>;
+  /** Closes a feed's open outage. */
+  closeOutage(feed: string, end: Instant): Promise<void>;
+  /** Every feed reported on, with its outages. */
+  listFeedStates(): Promise<FeedState[]>;
   saveSymbolConfig(settings: SymbolSettings): Promise<void>;
   deleteSymbolConfig(symbol: string): Promise<void>;
   listSymbolConfigs(): Promise<SymbolSettings[]>;
@@ -103,9 +111,11 @@ export class SessionService {
   /**
    * Rebuilds the tree from the persisted session state (after a restart): starts the session
    * again, reloads every configured symbol with its stored bars, restores the clock, and ends it
-   * again when it had ended. Does nothing when nothing was persisted.
+   * again when it had ended; restores the feeds' outages first. Does nothing more when no session
+   * state was persisted.
    */
   async restore(): Promise<boolean> {
+    this.session.feeds.restore(await this.store.listFeedStates(), this.session);
     const state = await this.store.loadSessionState();
     if (!state) return false;
     if (state.clockMode === 'REPLAY' && state.clock !== null) {
@@ -212,11 +222,17 @@ export class SessionService {
     const keys = [...dates, date].map((d) => ({ symbol: data.symbol, interval: data.baseInterval, date: d }));
     const until =
       this.session.clockMode === 'REPLAY' ? (this.replayResumeAt ?? this.session.time ?? 0) : data.window.end;
-    const [rows, quotes, ticks] = await Promise.all([
+    const fromTrades = data.trades !== null;
+    const [rows, quotes, storedTicks, log] = await Promise.all([
       this.store.readSessionBars(keys),
       this.store.readStoredQuotes(data.symbol, date, data.window.start, until, data.quotes.capacity),
-      this.store.readStoredTicks(data.symbol, date, data.window.start, until, data.ticks.capacity),
+      fromTrades
+        ? null
+        : this.store.readStoredTicks(data.symbol, date, data.window.start, until, data.ticks.capacity),
+      fromTrades ? this.store.readTradeLog(data.symbol, date) : null,
     ]);
+    const tradeLog = (log ?? []).filter((t) => t.ts >= data.window.start && t.ts < until);
+    const ticks = storedTicks ?? ticksOfLog(tradeLog, log?.length ?? 0, data.ticks.capacity);
     if (this.session.symbol(data.symbol) !== data) return this.session.symbol(data.symbol) ?? data;
     const history = new Map<IsoDate, StoredBar[]>();
     dates.forEach((d, i) => {
@@ -228,7 +244,7 @@ export class SessionService {
       const baseMs = data.day.base.spec.ms;
       today = today.filter((bar) => bar.ts + baseMs <= clock);
     }
-    return this.session.completeLoad(data.symbol, history, today, { quotes, ticks }) ?? data;
+    return this.session.completeLoad(data.symbol, history, today, { quotes, ticks }, tradeLog) ?? data;
   }
 
   /** Removes a symbol from memory and from the configuration; its stored bars stay. */
@@ -277,7 +293,7 @@ export class SessionService {
   }
 
   /**
-   * Records a feed's status in the tree (src/domain/feed-health.ts).
+   * Records a feed's status (src/domain/feed-health.ts) in the store, then in the tree.
    * @throws ServiceError BAD_USER_INPUT
    */
   async reportFeedStatus(
@@ -286,6 +302,14 @@ export class SessionService {
     at: Instant,
     reason: string | null,
   ): Promise<FeedState> {
+    if (!isFeedName(feed))
+      throw new ServiceError('BAD_USER_INPUT', `${JSON.stringify(feed)} is not a feed name`);
+    const outcome = reportFeedStatus(this.session.feeds.state(feed), status, at, reason);
+    if (outcome.ok && outcome.changed) {
+      // Durable first: a restarted server must know every outage the tree reported.
+      if (status === 'DOWN') await this.store.openOutage(feed, outcome.state.outages.at(-1)!);
+      else await this.store.closeOutage(feed, at);
+    }
     return this.session.reportFeedStatus(feed, status, at, reason);
   }
 
@@ -355,4 +379,12 @@ export class SessionService {
     this.stopReplay();
     for (const off of this.unsubscribe.splice(0)) off();
   }
+}
+
+/**
+ * The tick buffer's restore of a symbol built from trades, from its trade log (every stored message
+ * of the date, `total` of them, of which `log` are inside the window): the latest `capacity`.
+ */
+function ticksOfLog(log: readonly Tick[], total: number, capacity: number): StoredMarketData<Tick> {
+  return { items: log.slice(-capacity), count: log.length, next: total };
 }
