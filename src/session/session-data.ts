@@ -74,6 +74,8 @@ export class SessionData implements SessionClock, ChangeSequence {
   /** Counters of the trade path (`/metrics`). */
   readonly tradeCounters: TradeCounters = { applied: 0, unknownConditionCodes: 0 };
   private readonly symbolMap = new Map<string, SymbolSessionData>();
+  /** Numbers the ingestTicks batches (a symbol's builder remembers the last one that touched it). */
+  private tradeBatches = 0;
   private readonly removedAt = new Map<string, number>();
   private readonly bounds: BufferBounds;
   private readonly now: () => Instant;
@@ -492,7 +494,8 @@ export class SessionData implements SessionClock, ChangeSequence {
     if (this.mode === 'LIVE') this.syncWallClock();
     const emitting = this.events.has('bar') || this.events.has('baseBar');
     const marketData = this.events.has('marketData');
-    const touched = new Set<SymbolSessionData>();
+    const touched: SymbolSessionData[] = [];
+    const batch = ++this.tradeBatches;
     let sinkData: SymbolSessionData | null = null;
     let sink: IntervalChangeSink | null = null;
     const plain: TickInput[] = [];
@@ -526,7 +529,10 @@ export class SessionData implements SessionClock, ChangeSequence {
       }
       accepted++;
       if (outcome !== 'applied') continue;
-      touched.add(found);
+      if (trades.batch !== batch) {
+        trades.batch = batch;
+        touched.push(found);
+      }
       if (input.ts > latest) latest = input.ts;
       const seq = found.addTick(input, this);
       if (marketData) {
@@ -546,7 +552,7 @@ export class SessionData implements SessionClock, ChangeSequence {
       for (const r of result.rejected) rejected.push({ ...r, index: plainIndex[r.index]! });
       rejected.sort((a, b) => a.index - b.index);
     }
-    if (touched.size > 0 && this.mode !== 'LIVE') this.moveClock(latest, false);
+    if (touched.length > 0 && this.mode !== 'LIVE') this.moveClock(latest, false);
     return { accepted, rejected };
   }
 

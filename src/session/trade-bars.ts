@@ -83,6 +83,8 @@ export class TradeBars {
   /** Whether the run holds trades not yet applied to the day's bars. */
   private pending = false;
   private readonly scratch = new Float64Array(ACC_LENGTH);
+  /** The last ingest batch that touched this symbol (the tree's bookkeeping of what to flush). */
+  batch = 0;
   /** The bar a flush writes (reused: DayBars.apply copies the values). */
   private readonly flushed: MutableBar = {
     open: 0,
@@ -138,15 +140,15 @@ export class TradeBars {
         this.run[A_LOW] = Number.POSITIVE_INFINITY;
         this.runSlot = slot;
       }
-      const a = book.stage(trade.ts, trade.price, trade.size, bits, id, numeric);
+      const a = book.stage(trade, bits, id, numeric);
       book.commit(a, slot);
-      accumulate(this.run, trade.price, trade.size, bits);
+      accumulateTrade(this.run, trade, bits);
       book.slotFlags[slot]! |= this.run[A_FLAGS]!;
       this.pending = true;
       return 'applied';
     }
     if ((book.slotFlags[slot]! & SLOT_SEALED) !== 0) return 'TRADE_NOT_KEPT';
-    const a = book.stage(trade.ts, trade.price, trade.size, bits, id, numeric);
+    const a = book.stage(trade, bits, id, numeric);
     return this.rebuild(a, slot, NONE, seqs, sink);
   }
 
@@ -322,7 +324,12 @@ export class TradeBars {
 
 function stageTrade(book: TradeBook, trade: TradeFacts, bits: number): number {
   const numeric = trade.id === null ? Number.NaN : numericId(trade.id);
-  return book.stage(trade.ts, trade.price, trade.size, bits, trade.id, numeric);
+  return book.stage(trade, bits, trade.id, numeric);
+}
+
+/** {@link accumulate} of a trade object (the fast path: no boxed doubles). */
+function accumulateTrade(acc: Float64Array, trade: TradeFacts, bits: number): void {
+  accumulate(acc, trade.price, trade.size, bits);
 }
 
 /** Adds one trade to a window's accumulator. */

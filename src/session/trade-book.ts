@@ -17,6 +17,13 @@ export const DEFAULT_MAX_TRADES = 1 << 20;
 
 const NONE = -1;
 
+/** What {@link TradeBook.stage} reads of a trade (an object: doubles passed one by one are boxed). */
+export interface StagedTrade {
+  readonly ts: Instant;
+  readonly price: number;
+  readonly size: number;
+}
+
 /** Trades per chunk of columns (one allocation each). */
 const CHUNK_TRADES = 4_096;
 
@@ -156,7 +163,7 @@ export class TradeBook {
    * counted: {@link commit} does both). When the book is full this drops the oldest trade, seals
    * its slot and forgets its id. Returns the arrival number the trade will take.
    */
-  stage(ts: Instant, price: number, size: number, bits: number, id: string | null, numeric: number): number {
+  stage(trade: StagedTrade, bits: number, id: string | null, numeric: number): number {
     const a = this.count;
     const oldest = a - this.maxTrades;
     if (oldest >= this.keptFrom) {
@@ -169,9 +176,9 @@ export class TradeBook {
     const o = a & this.within;
     const n = this.within + 1;
     const f = chunk.f;
-    f[o] = ts;
-    f[o + n] = price;
-    f[o + 2 * n] = size;
+    f[o] = trade.ts;
+    f[o + n] = trade.price;
+    f[o + 2 * n] = trade.size;
     f[o + 3 * n] = id === null ? Number.NaN : numeric;
     chunk.flags[o] = bits;
     chunk.next[o] = NONE;
