@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
- * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: …`.
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: …`.
  * Benchmarks never run as tests: these machines are shared and noisy.
  */
+import { benchFeed } from './feed.ts';
 import { benchGraphql } from './graphql.ts';
 import { benchIngest } from './ingest.ts';
 import { benchPersist } from './persist.ts';
@@ -21,6 +22,10 @@ console.log(
 );
 const persist = await benchPersist();
 const graphql = await benchGraphql();
+const feed = await benchFeed();
+console.log(
+  `feed: ${fmt(feed.messagesPerSec)} msgs/s decoded and applied over a WebSocket (decode only: ${fmt(feed.decodeOnlyPerSec)} msgs/s)`,
+);
 
 const parts = [
   `ingest-1m: ${fmt(ingest.ingest1m.barsPerSec)} bars/s, ${fmt(ingest.ingest1m.bytesPerBar, 1)} B/bar`,
@@ -30,5 +35,6 @@ const parts = [
   `query: ${fmt(graphql.reqPerSec)} req/s p99 ${fmt(graphql.p99Ms, 1)} ms ratio-to-raw ${fmt(graphql.ratioToRaw, 2)}`,
   `fanout-1000: p99 ${fmt(graphql.fanoutP99Ms, 1)} ms lost ${graphql.fanoutLost}`,
   `trades: ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
+  `feed: ${fmt(feed.messagesPerSec)} msgs/s`,
 ];
 console.log(parts.join('; '));

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseRehearsalClock, type RehearsalClockSettings } from './domain/rehearsal-clock.ts';
 
 /** Everything the service is configured with (environment variables, mirrored by flags). */
 export interface AppConfig {
@@ -22,7 +23,56 @@ export interface AppConfig {
   readonly writeDelayMs: number;
   /** Most changes held for writing while the database is unreachable (WRITE_BACKLOG; default 1,000,000). */
   readonly writeBacklog: number;
+  /**
+   * NATS JetStream URL of the replicas' command log (BUS_URL, `nats://host:port`); unset → one
+   * process, no replication (docs/scaling.md).
+   */
+  readonly busUrl: string | undefined;
+  /** This replica's id (REPLICA_ID); unset → generated. */
+  readonly replicaId: string | undefined;
+  /** Life of an unrenewed lease, the bound of a holder's failover (LEASE_TTL_MS; default 3,000). */
+  readonly leaseTtlMs: number;
+  /** The live feed (FEED and its provider's variables); `none` by default. */
+  readonly feed: FeedConfig;
+  /** The rehearsal clock (CLOCK_START, CLOCK_SPEED); null = the real wall clock. */
+  readonly clock: RehearsalClockSettings | null;
 }
+
+/** Symbols a feed loads at start when the store has no configuration yet. */
+export interface FeedSymbolsConfig {
+  /** FEED_SYMBOLS, e.g. `SPY,AAPL` (upper-cased; empty = none). */
+  readonly symbols: readonly string[];
+  /** FEED_BASE: `1m` (default) or `1s`. */
+  readonly base: '1m' | '1s';
+  /** FEED_SOURCE: `BARS` (default) or `TRADES`. */
+  readonly source: 'BARS' | 'TRADES';
+}
+
+/** FEED and the variables of its provider (the providers' own names). */
+export type FeedConfig =
+  | { readonly kind: 'none' }
+  | (FeedSymbolsConfig & {
+      readonly kind: 'alpaca';
+      /** APCA_API_KEY_ID. */
+      readonly keyId: string;
+      /** APCA_API_SECRET_KEY. */
+      readonly secretKey: string;
+      /** APCA_API_DATA_URL (REST base); default https://data.alpaca.markets. */
+      readonly dataUrl: string;
+      /** APCA_API_STREAM_URL (stream base); default wss://stream.data.alpaca.markets. */
+      readonly streamUrl: string;
+      /** ALPACA_FEED: `iex` (default, free) or `sip`. */
+      readonly alpacaFeed: 'iex' | 'sip';
+    })
+  | (FeedSymbolsConfig & {
+      readonly kind: 'polygon';
+      /** POLYGON_API_KEY. */
+      readonly apiKey: string;
+      /** POLYGON_WS_URL; default wss://socket.massive.com/stocks. */
+      readonly wsUrl: string;
+      /** POLYGON_REST_URL; default https://api.massive.com. */
+      readonly restUrl: string;
+    });
 
 /**
  * Reads the configuration from environment variables and command-line flags (flags win).
@@ -40,18 +90,111 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     strict: true,
   });
   const databaseUrl = env['DATABASE_URL'] || undefined;
+  const bus = env['BUS_URL'] || undefined;
+  const feed = loadFeedConfig(env);
   return {
     port: integer('PORT', values.port ?? env['PORT'] ?? '4000', 0, 65_535),
     host: values.host ?? env['HOST'] ?? '127.0.0.1',
     databaseUrl,
     dataDir: values['data-dir'] ?? env['DATA_DIR'] ?? './data',
     adminToken: env['ADMIN_TOKEN'] || undefined,
-    demo: !values['no-demo'] && databaseUrl === undefined && env['DEMO'] !== '0',
+    demo:
+      !values['no-demo'] &&
+      databaseUrl === undefined &&
+      bus === undefined &&
+      env['DEMO'] !== '0' &&
+      feed.kind === 'none',
     logLevel: env['LOG_LEVEL'] ?? 'info',
     logFormat: oneOf('LOG_FORMAT', env['LOG_FORMAT'] || undefined, ['pretty', 'json'] as const),
     writeDelayMs: integer('WRITE_DELAY_MS', env['WRITE_DELAY_MS'] ?? '100', 1, 60_000),
     writeBacklog: integer('WRITE_BACKLOG', env['WRITE_BACKLOG'] ?? '1000000', 1_000, 100_000_000),
+    busUrl: busUrl(env['BUS_URL'] || undefined),
+    replicaId: replicaId(env['REPLICA_ID'] || undefined),
+    leaseTtlMs: integer('LEASE_TTL_MS', env['LEASE_TTL_MS'] ?? '3000', 500, 60_000),
+    feed,
+    clock: parseRehearsalClock(env['CLOCK_START'], env['CLOCK_SPEED']),
   };
+}
+
+function busUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  for (const part of raw.split(',')) {
+    if (!/^(nats|tls):\/\/[^\s/]+(:\d+)?$/.test(part.trim())) {
+      throw new Error(`BUS_URL must be nats://host:port (comma-separated for several), got "${raw}"`);
+    }
+  }
+  return raw;
+}
+
+function replicaId(raw: string | undefined): string | undefined {
+  if (raw !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(raw)) {
+    throw new Error(`REPLICA_ID must be 1 to 64 letters, digits, _ or -, got "${raw}"`);
+  }
+  return raw;
+}
+
+function loadFeedConfig(env: NodeJS.ProcessEnv): FeedConfig {
+  const kind = oneOf('FEED', env['FEED'] || undefined, ['alpaca', 'polygon', 'none'] as const) ?? 'none';
+  if (kind === 'none') return { kind };
+  const symbols = (env['FEED_SYMBOLS'] ?? '')
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s.length > 0);
+  const bad = symbols.find((s) => !/^[A-Z][A-Z0-9.-]{0,11}$/.test(s));
+  if (bad !== undefined)
+    throw new Error(`FEED_SYMBOLS holds "${bad}", which is not a symbol (e.g. FEED_SYMBOLS=SPY,AAPL)`);
+  const loads: FeedSymbolsConfig = {
+    symbols: [...new Set(symbols)],
+    base: oneOf('FEED_BASE', env['FEED_BASE'] || undefined, ['1m', '1s'] as const) ?? '1m',
+    source: oneOf('FEED_SOURCE', env['FEED_SOURCE'] || undefined, ['BARS', 'TRADES'] as const) ?? 'BARS',
+  };
+  if (kind === 'alpaca') {
+    return {
+      kind,
+      ...loads,
+      keyId: required(env, 'APCA_API_KEY_ID', 'FEED=alpaca'),
+      secretKey: required(env, 'APCA_API_SECRET_KEY', 'FEED=alpaca'),
+      dataUrl: url('APCA_API_DATA_URL', env['APCA_API_DATA_URL'] || 'https://data.alpaca.markets', [
+        'http:',
+        'https:',
+      ]),
+      streamUrl: url(
+        'APCA_API_STREAM_URL',
+        env['APCA_API_STREAM_URL'] || 'wss://stream.data.alpaca.markets',
+        ['ws:', 'wss:'],
+      ),
+      alpacaFeed: oneOf('ALPACA_FEED', env['ALPACA_FEED'] || undefined, ['iex', 'sip'] as const) ?? 'iex',
+    };
+  }
+  return {
+    kind,
+    ...loads,
+    apiKey: required(env, 'POLYGON_API_KEY', 'FEED=polygon'),
+    wsUrl: url('POLYGON_WS_URL', env['POLYGON_WS_URL'] || 'wss://socket.massive.com/stocks', ['ws:', 'wss:']),
+    restUrl: url('POLYGON_REST_URL', env['POLYGON_REST_URL'] || 'https://api.massive.com', [
+      'http:',
+      'https:',
+    ]),
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string, because: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${because} needs ${name}`);
+  return value;
+}
+
+function url(name: string, raw: string, protocols: readonly string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be a URL (${protocols.join(' or ')}), got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new Error(`${name} must be a ${protocols.join(' or ')} URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 function oneOf<T extends string>(name: string, raw: string | undefined, values: readonly T[]): T | undefined {

@@ -24,6 +24,7 @@ const http = await listen({
   port: config.port,
   metrics: app.metrics,
   ready: () => app.ready(),
+  readyDetails: () => app.readyDetails(),
   onError: (error) => logger.error({ err: error }, 'request failed'),
 });
 
@@ -31,12 +32,24 @@ const graphqlUrl = `${http.url}/graphql`;
 const demo = app.demo
   ? `  demo: replaying ${app.session.activeSymbols().join(', ')} of ${app.session.date} from the store, one 1m bar per second (it loops)\n`
   : '';
+// Give the feed a moment to connect, so the banner can say whether it did.
+if (
+  app.liveFeed &&
+  app.liveFeed.feed.state !== 'UP' &&
+  app.liveFeed.controller.status().waitingFor === null
+) {
+  await app.liveFeed.controller.nextStatus(5_000);
+}
+const feed = app.liveFeed ? `  feed: ${app.liveFeed.describe()}\n` : '';
+const clock = config.clock
+  ? `  clock: rehearsal (CLOCK_START) from ${new Date(config.clock.start).toISOString()} at ${config.clock.speed}× the wall clock\n`
+  : '';
 console.log(`
 Dashboard (open in a browser): ${http.url}/
   Session data service listening on ${http.url}
   GraphiQL: ${graphqlUrl}
   admin token${generatedToken ? ' (generated; set ADMIN_TOKEN to choose one)' : ''}: ${adminToken}
-${demo}
+${demo}${feed}${clock}
 Try:
   query        { session { date phase time symbols { symbol metrics { volume vwap last } intervals { name quality gapCount latestBar { ts close complete } } } } }
   subscription { barUpdates(intervals: ["1m"]) { symbol interval kind bar { ts open high low close volume } } }

@@ -12,7 +12,9 @@ export type ServiceErrorCode =
   | 'BATCH_TOO_LARGE'
   | 'PAGE_TOO_LARGE'
   | 'UNAUTHENTICATED'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  /** The message bus (NATS) of a replicated service is unreachable: the change was not made. */
+  | 'BUS_UNAVAILABLE';
 
 /** An error meant for the user: a stable `code` and a human message. */
 export class ServiceError extends Error {

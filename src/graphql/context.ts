@@ -4,6 +4,7 @@
  * GraphQL layer (`src/service/`, `src/store/`, `src/http/metrics.ts`), wired in `src/app.ts`.
  */
 import type { FeedState, FeedStatus } from '../domain/feed-health.ts';
+import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
@@ -34,15 +35,16 @@ export interface GraphqlService {
   advanceClock(to: Instant): Promise<void>;
   loadSymbol(input: SymbolSettingsInput): Promise<SymbolSessionData>;
   removeSymbol(symbol: string): Promise<boolean>;
-  ingestBars(bars: readonly BarInput[]): IngestResult;
-  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult;
-  ingestTicks(ticks: readonly TickInput[]): IngestResult;
+  /** Ingest: a promise on a replica (answered once the batch is in the log and applied there). */
+  ingestBars(bars: readonly BarInput[]): IngestResult | Promise<IngestResult>;
+  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult | Promise<IngestResult>;
+  ingestTicks(ticks: readonly TickInput[]): IngestResult | Promise<IngestResult>;
   /** Records a feed's status (and persists it when there is a store). */
   reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): Promise<FeedState>;
   /** Pauses the running replay; false when none runs. */
-  pauseReplay?(): boolean;
+  pauseReplay?(): boolean | Promise<boolean>;
   /** Resumes a paused replay; false when none runs. */
-  resumeReplay?(): boolean;
+  resumeReplay?(): boolean | Promise<boolean>;
   /** Where the replay stands; null when no replay runs. */
   replayStatus?(): ReplayStatus | null;
 }
@@ -53,6 +55,8 @@ export interface GraphqlService {
  */
 export interface HistoryLoaders {
   readonly storedBars: { load(key: SessionBarsKey): Promise<readonly StoredBar[]> };
+  /** Pages of stored history: every request of a tick in one statement (src/store/history-pages.ts). */
+  readonly historyPages: { load(request: HistoryPageRequest): Promise<HistoryPageResult> };
 }
 
 /** Outcome of the admin check of a request. */

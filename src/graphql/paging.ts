@@ -30,8 +30,20 @@ export interface PageArgs {
   readonly before?: string | null | undefined;
 }
 
+/** What a `BarConnection` (and its `PageInfo`) reads of a page. */
+export interface BarPageView {
+  readonly nodes: readonly Bar[];
+  readonly edges: readonly { cursor: string; node: Bar }[];
+  /** The selection's size (a promise where it is counted only when asked). */
+  readonly totalCount: number | Promise<number>;
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+}
+
 /** One page of bars: positions [start, end) of a sequence whose selection is [lo, hi). */
-export class BarPage {
+export class BarPage implements BarPageView {
   private cachedNodes: Bar[] | null = null;
 
   constructor(
@@ -105,6 +117,75 @@ function checkCount(name: string, value: number | null | undefined, limits: Limi
     );
   }
   return value;
+}
+
+/**
+ * A page made of its bars (ascending) and what is known around them: the pages of stored history
+ * (src/graphql/history.ts).
+ */
+export class ListedBarPage implements BarPageView {
+  constructor(
+    readonly nodes: readonly Bar[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+    private readonly count: () => number | Promise<number>,
+  ) {}
+
+  get edges(): { cursor: string; node: Bar }[] {
+    return this.nodes.map((node) => ({ cursor: encodeCursor(node.ts), node }));
+  }
+
+  get totalCount(): number | Promise<number> {
+    return this.count();
+  }
+
+  get startCursor(): string | null {
+    const first = this.nodes[0];
+    return first === undefined ? null : encodeCursor(first.ts);
+  }
+
+  get endCursor(): string | null {
+    const last = this.nodes.at(-1);
+    return last === undefined ? null : encodeCursor(last.ts);
+  }
+}
+
+/**
+ * The paging arguments as instants: the selection is `from ≤ ts < to` (open bounds as ±Infinity;
+ * `to` never below `from`), the cursors narrow it to `a ≤ ts < b`, then the page is the first
+ * `first` bars of [a, b) (`mode` first, then the last `last` of those when `last` is given) or the
+ * last `last` (`mode` last). The same rules as {@link pageBars}, in terms of instants rather than
+ * positions, for reads that never hold the whole selection.
+ */
+export interface PagePlan {
+  readonly from: Instant;
+  readonly to: Instant;
+  readonly a: Instant;
+  readonly b: Instant;
+  readonly mode: 'first' | 'last';
+  /** Bars taken from the start (mode first) or the end (mode last) of [a, b). */
+  readonly count: number;
+  /** Mode first only: the page is the last `trim` of those (null: all of them). */
+  readonly trim: number | null;
+}
+
+/**
+ * The plan of a page.
+ * @throws GraphQLError BAD_USER_INPUT, PAGE_TOO_LARGE, INVALID_CURSOR
+ */
+export function pagePlan(args: PageArgs, limits: Limits): PagePlan {
+  const first = checkCount('first', args.first, limits);
+  const last = checkCount('last', args.last, limits);
+  const after = args.after === null || args.after === undefined ? null : decodeCursor(args.after);
+  const before = args.before === null || args.before === undefined ? null : decodeCursor(args.before);
+  const from = args.from ?? Number.NEGATIVE_INFINITY;
+  const to = Math.max(from, args.to ?? Number.POSITIVE_INFINITY);
+  const a = after === null ? from : Math.max(from, Math.min(to, after + 1));
+  const b = before === null ? to : Math.max(a, Math.min(to, before));
+  if (first !== null) return { from, to, a, b, mode: 'first', count: first, trim: last };
+  if (last !== null) return { from, to, a, b, mode: 'last', count: last, trim: null };
+  const fromEnd = before !== null && after === null;
+  return { from, to, a, b, mode: fromEnd ? 'last' : 'first', count: limits.defaultPage, trim: null };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ListenOptions {
   readonly port: number;
   readonly metrics?: ServiceMetrics | null;
   readonly ready?: () => boolean | Promise<boolean>;
+  /** More for the `/ready` body (see RouteDeps). */
+  readonly readyDetails?: () => Record<string, unknown>;
   /** Receives unexpected errors of the plain routes. */
   readonly onError?: (error: unknown) => void;
 }
@@ -69,6 +71,7 @@ export async function listen(options: ListenOptions): Promise<HttpService> {
         session: options.session,
         metrics: metrics ?? null,
         ...(options.ready ? { ready: options.ready } : {}),
+        ...(options.readyDetails ? { readyDetails: options.readyDetails } : {}),
       },
       req,
       res,

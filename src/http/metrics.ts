@@ -14,6 +14,22 @@ export interface MetricSources {
   readonly writerBacklog?: () => number;
   /** The tree's trade counters (symbols built from trades). */
   readonly trades?: () => { readonly applied: number; readonly unknownConditionCodes: number };
+  /** The live feed's figures (FEED=alpaca | polygon), when one runs. */
+  readonly feed?: () => FeedFigures;
+}
+
+/** What a live feed reports to /metrics (names and counts only: never a key). */
+export interface FeedFigures {
+  readonly feed: string;
+  readonly up: boolean;
+  /** Items delivered by kind (bars_streamed, bars_updated, bars_backfill, trades, quotes, …). */
+  readonly received: Readonly<Record<string, number>>;
+  /** Items the tree accepted, by kind. */
+  readonly accepted: Readonly<Record<string, number>>;
+  /** Items refused, by rejection code. */
+  readonly rejected: Readonly<Record<string, number>>;
+  readonly outages: number;
+  readonly problems: number;
 }
 
 /** The service's metrics. */
@@ -79,6 +95,62 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       const now = sources.trades?.().unknownConditionCodes ?? 0;
       if (now > counted.unknown) this.inc(now - counted.unknown);
       counted.unknown = now;
+    },
+  });
+  const feedValue = <K extends keyof FeedFigures>(key: K) => sources.feed?.()[key];
+  new Gauge({
+    name: 'session_feed_up',
+    help: 'Whether the live feed is connected (1) or not (0).',
+    labelNames: ['feed'] as const,
+    registers: [registry],
+    collect() {
+      const figures = sources.feed?.();
+      if (figures) this.set({ feed: figures.feed }, figures.up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'session_feed_items',
+    help: 'Items the live feed delivered (received) and the tree accepted, by kind, since start.',
+    labelNames: ['feed', 'kind', 'outcome'] as const,
+    registers: [registry],
+    collect() {
+      const figures = sources.feed?.();
+      if (!figures) return;
+      for (const [kind, n] of Object.entries(figures.received))
+        this.set({ feed: figures.feed, kind, outcome: 'received' }, n);
+      for (const [kind, n] of Object.entries(figures.accepted))
+        this.set({ feed: figures.feed, kind, outcome: 'accepted' }, n);
+    },
+  });
+  new Gauge({
+    name: 'session_feed_rejections',
+    help: 'Items of the live feed the tree refused, by rejection code, since start.',
+    labelNames: ['feed', 'code'] as const,
+    registers: [registry],
+    collect() {
+      const figures = sources.feed?.();
+      if (!figures) return;
+      for (const [code, n] of Object.entries(figures.rejected)) this.set({ feed: figures.feed, code }, n);
+    },
+  });
+  new Gauge({
+    name: 'session_feed_outages',
+    help: 'Outages of the live feed recorded since start.',
+    labelNames: ['feed'] as const,
+    registers: [registry],
+    collect() {
+      const name = feedValue('feed');
+      if (name !== undefined) this.set({ feed: name }, feedValue('outages') ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'session_feed_problems',
+    help: 'Problems the live feed reported (malformed messages, refused subscriptions), since start.',
+    labelNames: ['feed'] as const,
+    registers: [registry],
+    collect() {
+      const name = feedValue('feed');
+      if (name !== undefined) this.set({ feed: name }, feedValue('problems') ?? 0);
     },
   });
   const latency = new Histogram({

@@ -36,6 +36,8 @@ export interface RouteDeps {
   readonly metrics?: ServiceMetrics | null;
   /** Readiness check (the store answers, start-up is done). Default: always ready. */
   readonly ready?: () => boolean | Promise<boolean>;
+  /** More for the `/ready` body (a replica: its applied stream position and lag). */
+  readonly readyDetails?: () => Record<string, unknown>;
 }
 
 /** A 4xx answer. */
@@ -242,7 +244,10 @@ export async function handleRoute(
         } catch {
           ready = false;
         }
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+        sendJson(res, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not ready',
+          ...(deps.readyDetails ? deps.readyDetails() : {}),
+        });
         break;
       }
       case '/metrics': {

@@ -1,8 +1,8 @@
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { tradingDatesBefore } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
-import { type FeedState, type FeedStatus, type Outage, reportFeedStatus } from '../domain/feed-health.ts';
-import { isFeedName, type SymbolSettings, type SymbolSettingsInput } from '../domain/symbol-settings.ts';
+import type { FeedState, FeedStatus, Outage } from '../domain/feed-health.ts';
+import type { SymbolSettings, SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
   ClockMode,
@@ -71,6 +71,15 @@ export interface DataSink {
   hasCapacity(count: number): boolean;
 }
 
+/** Options of {@link SessionService}. */
+export interface SessionServiceOptions {
+  /**
+   * Move a LIVE clock with the wall clock once a second (default true). A replica turns it off: there
+   * the lease holder publishes the clock's ticks to the log (src/service/replication/).
+   */
+  readonly liveTicker?: boolean;
+}
+
 /**
  * The session lifecycle over the tree and the store: starts and ends sessions, loads symbols with
  * their history, persists configuration and feeds every accepted change to the writer. The tree
@@ -94,8 +103,11 @@ export class SessionService {
     readonly session: SessionData,
     private readonly store: SessionStore,
     private readonly sink: DataSink,
+    options: SessionServiceOptions = {},
   ) {
-    this.liveTicker = setInterval(() => session.syncWallClock(), 1000);
+    this.liveTicker = setInterval(() => {
+      if (options.liveTicker !== false) session.syncWallClock();
+    }, 1000);
     this.liveTicker.unref();
     this.unsubscribe.push(
       session.events.on('baseBar', (change) => {
@@ -293,24 +305,25 @@ export class SessionService {
   }
 
   /**
-   * Records a feed's status (src/domain/feed-health.ts) in the store, then in the tree.
+   * Records a feed's status (src/domain/feed-health.ts) in the tree, then in the store; resolves
+   * once it is durable.
    * @throws ServiceError BAD_USER_INPUT
    */
-  async reportFeedStatus(
-    feed: string,
-    status: FeedStatus,
-    at: Instant,
-    reason: string | null,
-  ): Promise<FeedState> {
-    if (!isFeedName(feed))
-      throw new ServiceError('BAD_USER_INPUT', `${JSON.stringify(feed)} is not a feed name`);
-    const outcome = reportFeedStatus(this.session.feeds.state(feed), status, at, reason);
-    if (outcome.ok && outcome.changed) {
-      // Durable first: a restarted server must know every outage the tree reported.
-      if (status === 'DOWN') await this.store.openOutage(feed, outcome.state.outages.at(-1)!);
-      else await this.store.closeOutage(feed, at);
-    }
-    return this.session.reportFeedStatus(feed, status, at, reason);
+  reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): Promise<FeedState> {
+    // The tree first, at once (a replica applies the report in log order), then the store.
+    const before = this.session.feeds.state(feed);
+    const state = this.session.reportFeedStatus(feed, status, at, reason);
+    if (state === before) return Promise.resolve(state);
+    const write =
+      status === 'DOWN'
+        ? this.store.openOutage(feed, state.outages.at(-1)!)
+        : this.store.closeOutage(feed, at);
+    return write.then(() => state);
+  }
+
+  /** Ingests trades handed in by a feed (prints with their venue fields): {@link ingestTicks}. */
+  ingestTrades(trades: readonly TickInput[]): IngestResult {
+    return this.ingestTicks(trades);
   }
 
   /** Ingests ticks (same backlog rule as bars). */

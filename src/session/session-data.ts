@@ -68,7 +68,7 @@ export class SessionData implements SessionClock, ChangeSequence {
   /** Typed events: bar changes, lifecycle, quotes and ticks. */
   readonly events: SessionEvents;
   /** Random id of this process's change sequence; cursors of another epoch get a full export. */
-  readonly epoch = Math.random().toString(36).slice(2, 10);
+  #epoch = Math.random().toString(36).slice(2, 10);
   /** The recorded state of every feed (outlives sessions). */
   readonly feeds = new FeedRegistry();
   /** Counters of the trade path (`/metrics`). */
@@ -98,6 +98,29 @@ export class SessionData implements SessionClock, ChangeSequence {
       ...(options.buffers?.trades === undefined ? {} : { trades: options.buffers.trades }),
     };
     this.now = options.now ?? Date.now;
+  }
+
+  /** Id of the change sequence (the export cursor's first part). */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  /**
+   * Begins a new change sequence named `epoch` (a replica, before it applies a session start, so that
+   * every replica that applied the same log — from its start or from this record on — numbers its
+   * changes alike and exports byte-identical documents): drops every symbol without recording the
+   * removals (cursors of the old epoch get a full export anyway) and restarts the numbering at 0. The
+   * session must not be active (end it first).
+   */
+  restartSequence(epoch: string): void {
+    if (this.isActive) throw new Error('restartSequence needs an inactive session');
+    if (!/^[a-z0-9]+$/.test(epoch)) throw new Error(`"${epoch}" is not an epoch`);
+    this.symbolMap.clear();
+    this.removedAt.clear();
+    this.extendedSymbols = 0;
+    this.lastSeq = 0;
+    this.sessionSeq = 0;
+    this.#epoch = epoch;
   }
 
   /** Issues the next change sequence number. */

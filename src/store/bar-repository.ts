@@ -9,9 +9,11 @@
  */
 import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { bars } from '../../drizzle/schema.ts';
+import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { Instant, IsoDate, SessionBarsKey, StoredBar } from '../domain/types.ts';
 import { BarSet } from './bar-set.ts';
 import type { Database, StoreDb } from './database.ts';
+import { readHistoryPages } from './history-pages.ts';
 import { numberArrayLiteral, textArrayLiteral } from './pg-array.ts';
 import {
   affectedRows,
@@ -133,6 +135,15 @@ export class BarRepository {
       .orderBy(asc(bars.ts));
     // The selection is exactly a StoredBar's fields.
     return rows;
+  }
+
+  /**
+   * Pages of stored history (base or derived bars, existence probes, counts), in ONE statement
+   * however many requests, each costing what its page costs (src/store/history-pages.ts): results
+   * aligned with `requests`.
+   */
+  readHistoryPages(requests: readonly HistoryPageRequest[]): Promise<HistoryPageResult[]> {
+    return readHistoryPages(this.#target, requests);
   }
 
   /**

@@ -70,6 +70,12 @@ export interface Database {
   readonly statements: number;
   /** Calls `listener` for every statement issued from now on; returns the function that stops it. */
   onStatement(listener: StatementListener): () => void;
+  /**
+   * Runs one read statement as a prepared statement (postgres.js keeps it per connection, so the
+   * server plans a statement text once rather than on every call), counted and told to the
+   * listeners like any other. Rows as objects, on either driver.
+   */
+  preparedRows<T>(text: string, params: readonly unknown[]): Promise<T[]>;
   /** Closes the connection(s). Idempotent. */
   close(): Promise<void>;
 }
@@ -122,6 +128,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   let driver: DriverName;
   let target: string;
   let closeClient: () => Promise<void>;
+  let preparedRows: (text: string, params: readonly unknown[]) => Promise<unknown[]>;
 
   if (options.url !== undefined && options.url !== '') {
     driver = 'postgres';
@@ -137,13 +144,25 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       onnotice: () => {},
     });
     const pgDb = drizzlePostgres({ client, schema, logger: counter });
+    preparedRows = async (text, params) => [
+      ...(await client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })),
+    ];
     db = pgDb;
     closeClient = () => client.end({ timeout: 5 });
     try {
       // postgres.js's connect_timeout stops at the TCP connect; a peer that accepts but never answers
       // would hang the start-up, hence the overall deadline on the first round trip.
       await withDeadline(db.execute(sql`select 1`), timeoutSeconds * 1000, 'no answer');
-      await migratePostgres(pgDb, { migrationsFolder });
+      // Replicas starting together on a fresh database take turns (an advisory lock): one migrates,
+      // the others then find nothing to do.
+      const lock = await client.reserve();
+      try {
+        await lock`select pg_advisory_lock(7417001)`;
+        await migratePostgres(pgDb, { migrationsFolder });
+      } finally {
+        await lock`select pg_advisory_unlock(7417001)`.catch(() => undefined);
+        lock.release();
+      }
     } catch (error) {
       await client.end({ timeout: 0 }).catch(() => {});
       throw new DatabaseUnavailableError(`Cannot use PostgreSQL at ${target}: ${describeError(error)}`, {
@@ -169,6 +188,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       throw error;
     }
     const liteDb = drizzlePglite({ client, schema, logger: counter });
+    const lite = client;
+    preparedRows = async (text, params) => (await lite.query(text, [...params])).rows;
     db = liteDb;
     closeClient = async () => {
       await client.close();
@@ -196,6 +217,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       return () => {
         counter.listeners.delete(listener);
       };
+    },
+    preparedRows<T>(text: string, params: readonly unknown[]): Promise<T[]> {
+      counter.logQuery(text, [...params]);
+      return preparedRows(text, params) as Promise<T[]>;
     },
     close() {
       closing ??= closeClient();

@@ -5,6 +5,7 @@
  * many symbols and dates it covers.
  */
 import DataLoader from 'dataloader';
+import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { SessionBarsKey, StoredBar } from '../domain/types.ts';
 import type { BarRepository } from './bar-repository.ts';
 import { sessionBarsKeyOf } from './sql.ts';
@@ -13,10 +14,17 @@ import { sessionBarsKeyOf } from './sql.ts';
 export interface StoreLoaders {
   /** Stored base bars of one (symbol, interval, session date), ascending. */
   readonly storedBars: DataLoader<SessionBarsKey, readonly StoredBar[], string>;
+  /** Pages of stored history (src/store/history-pages.ts): every request of a tick in one statement. */
+  readonly historyPages: DataLoader<HistoryPageRequest, HistoryPageResult, string>;
 }
 
 /** The repository calls the loaders batch into. */
-export type LoaderSource = Pick<BarRepository, 'readSessionBars'>;
+export type LoaderSource = Pick<BarRepository, 'readSessionBars' | 'readHistoryPages'>;
+
+/** The key string of a history request: equal requests, equal strings. */
+function historyKeyOf(request: HistoryPageRequest): string {
+  return JSON.stringify(request);
+}
 
 /** Fresh loaders for one request. */
 export function createLoaders(repo: LoaderSource): StoreLoaders {
@@ -26,6 +34,10 @@ export function createLoaders(repo: LoaderSource): StoreLoaders {
       {
         cacheKeyFn: sessionBarsKeyOf,
       },
+    ),
+    historyPages: new DataLoader<HistoryPageRequest, HistoryPageResult, string>(
+      (requests) => repo.readHistoryPages(requests),
+      { cacheKeyFn: historyKeyOf },
     ),
   };
 }

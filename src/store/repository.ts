@@ -5,6 +5,7 @@
  * {@link Repository.sessionState}).
  */
 import type { FeedState, Outage } from '../domain/feed-health.ts';
+import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { SymbolSettings } from '../domain/symbol-settings.ts';
 import type {
   Instant,
@@ -61,6 +62,11 @@ export class Repository {
   /** See {@link BarRepository.readSessionBars}. */
   readSessionBars(keys: readonly SessionBarsKey[]): Promise<StoredBar[][]> {
     return this.bars.readSessionBars(keys);
+  }
+
+  /** See {@link BarRepository.readHistoryPages}. */
+  readHistoryPages(requests: readonly HistoryPageRequest[]): Promise<HistoryPageResult[]> {
+    return this.bars.readHistoryPages(requests);
   }
 
   /** See {@link MarketDataRepository.appendQuotes}. */

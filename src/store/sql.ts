@@ -4,6 +4,7 @@
  * of a raw statement on either driver.
  */
 import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { SessionBarsKey } from '../domain/types.ts';
 import type { Database, StoreDb } from './database.ts';
 
@@ -22,6 +23,8 @@ export interface RepositoryOptions {
 /** What a repository works with: the drizzle database (or transaction) and its resolved options. */
 export interface StoreTarget {
   readonly db: StoreDb;
+  /** The open database when the repository was made from one (not a transaction): prepared reads. */
+  readonly database: Database | null;
   readonly chunkSize: number;
   readonly concurrency: number;
 }
@@ -41,6 +44,7 @@ export function storeTarget(database: Database | StoreDb, options: RepositoryOpt
   }
   return {
     db: isDatabase ? database.db : database,
+    database: isDatabase ? database : null,
     chunkSize,
     concurrency:
       isDatabase && database.driver === 'postgres' ? Math.max(1, Math.floor(options.concurrency ?? 3)) : 1,
@@ -57,6 +61,18 @@ export async function rowsOf<T>(db: StoreDb, query: SQL): Promise<T[]> {
   const result: unknown = await db.execute(query);
   if (Array.isArray(result)) return result as T[];
   return (result as { rows: T[] }).rows;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * Rows of a read statement, prepared when the target is an open database (see
+ * `Database.preparedRows`), else through drizzle (a transaction).
+ */
+export async function preparedRowsOf<T>(target: StoreTarget, query: SQL): Promise<T[]> {
+  if (target.database === null) return rowsOf<T>(target.db, query);
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return target.database.preparedRows<T>(text, params);
 }
 
 /** Rows written by a raw statement: postgres.js reports `count`, PGlite `affectedRows`. */

@@ -109,14 +109,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const stopCounting = database.onStatement((query) => {
     if (/^\s*(with|select)\b/i.test(query)) selects++;
   });
-  const yoga = options.limits
-    ? createYoga({
-        service: app.service,
-        adminToken: ADMIN_TOKEN,
-        createLoaders: () => createLoaders(app.repository),
-        limits: options.limits,
-      })
-    : app.yoga;
+  const yoga = options.limits ? yogaWithLimits(app, options.limits) : app.yoga;
   let disposed: Promise<void> | undefined;
   const api: TestApi = {
     yoga,
@@ -137,6 +130,16 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   };
   options.leftovers?.defer(() => api.dispose());
   return api;
+}
+
+/** A second yoga server over `app`'s service and store, with other limits (dispose it after use). */
+export function yogaWithLimits(app: App, limits: Partial<Limits>): SessionYoga {
+  return createYoga({
+    service: app.service,
+    adminToken: ADMIN_TOKEN,
+    createLoaders: () => createLoaders(app.repository),
+    limits,
+  });
 }
 
 /** A SPY bar as a BarInput for ingest mutations (ts as ISO). */

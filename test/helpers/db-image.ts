@@ -8,9 +8,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildMigratedImage, defaultMigrationsFolder } from '../../src/store/database.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The project's migrations (src/store/database.ts's default). */
+const MIGRATIONS = join(ROOT, 'migrations');
 
 /** Where the images are cached. */
 export const IMAGE_CACHE = join(ROOT, 'node_modules', '.cache', 'session-data-service');
@@ -24,7 +26,7 @@ async function filesUnder(folder: string): Promise<string[]> {
 }
 
 /** A hash of what the image depends on: every migration file, PGlite's and drizzle's versions. */
-export async function imageKey(migrationsFolder = defaultMigrationsFolder): Promise<string> {
+export async function imageKey(migrationsFolder = MIGRATIONS): Promise<string> {
   const hash = createHash('sha256');
   for (const pkg of ['@electric-sql/pglite', 'drizzle-orm']) {
     const manifest = JSON.parse(await readFile(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8'));
@@ -52,7 +54,9 @@ export async function ensureMigratedImage(): Promise<string> {
   )
     return path;
   await mkdir(IMAGE_CACHE, { recursive: true });
-  const image = await buildMigratedImage();
+  // Imported here: the store (PGlite, drizzle, postgres.js) is only loaded when an image is built.
+  const { buildMigratedImage } = await import('../../src/store/database.ts');
+  const image = await buildMigratedImage(MIGRATIONS);
   const partial = `${path}.${process.pid}.tmp`;
   await writeFile(partial, new Uint8Array(await image.arrayBuffer()));
   await rename(partial, path);

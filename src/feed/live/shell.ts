@@ -14,7 +14,8 @@
  *   the outage is `[DOWN.at, UP.at)`.
  * - **Backfill.** After every reconnect, the bars of the outage's windows for every followed
  *   `bars` symbol: `[DOWN.at aligned down to the bar, UP.at aligned down)`; the window holding the
- *   reconnect instant streams normally. Results go to the sink as `BACKFILL`.
+ *   reconnect instant streams normally. Results go to the sink as `BACKFILL`. The same range is
+ *   asked again after `backfillRetriesMs` (1 and 16 minutes), for minutes the history lagged on.
  * - **Stop.** A `stop` effect (bad keys, no entitlement) closes for good and reports a fatal DOWN.
  *
  * Instants reported to the sink come from `now` (the feed's clock, which a rehearsal may run
@@ -69,6 +70,12 @@ export interface StreamFeedOptions {
   readonly secrets?: readonly string[];
   /** Backfill the outage after every reconnect (default true). */
   readonly backfillOnReconnect?: boolean;
+  /**
+   * Delays (ms) after which an outage's backfill runs again, for bars the provider's history did not
+   * hold yet (recent minutes can lag); default one minute and sixteen minutes. Identical bars change
+   * nothing, so a repeat is harmless.
+   */
+  readonly backfillRetriesMs?: readonly number[];
 }
 
 /** A feed over one WebSocket connection at a time. */
@@ -91,6 +98,8 @@ export class StreamFeed implements LiveFeed {
   private stopReason: string | null = null;
   /** Backfills running (so `close` can wait for them). */
   private readonly running = new Set<Promise<unknown>>();
+  /** Repeats of outage backfills waiting. */
+  private readonly retries = new Set<NodeJS.Timeout>();
   /** Connections opened so far. */
   connections = 0;
 
@@ -307,7 +316,16 @@ export class StreamFeed implements LiveFeed {
       this.backfillOutage(outageStart, at);
   }
 
-  private backfillOutage(start: Instant, end: Instant): void {
+  private backfillOutage(start: Instant, end: Instant, retry = 0): void {
+    const delays = this.options.backfillRetriesMs ?? [60_000, 16 * 60_000];
+    if (retry < delays.length) {
+      const timer = setTimeout(() => {
+        this.retries.delete(timer);
+        if (this.current !== 'STOPPED') this.backfillOutage(start, end, retry + 1);
+      }, delays[retry]!);
+      timer.unref();
+      this.retries.add(timer);
+    }
     const byInterval = new Map<string, string[]>();
     for (const sub of this.subscriptions.values()) {
       if (!sub.channels.bars) continue;
@@ -372,6 +390,8 @@ export class StreamFeed implements LiveFeed {
   }
 
   private clearTimers(): void {
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.heartbeat = null;

@@ -65,6 +65,11 @@ export interface FeedTradeCancel {
   readonly symbol: string;
   readonly ts: Instant;
   readonly id: string;
+  /** The cancelled print's price and size, as the provider repeats them (null when it does not). */
+  readonly price: number | null;
+  readonly size: number | null;
+  readonly exchange: string | null;
+  readonly tape: string | null;
   /** `C` cancel or `E` error (Alpaca's `a`). */
   readonly action: string;
 }

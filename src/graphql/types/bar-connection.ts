@@ -1,11 +1,11 @@
 import { builder } from '../builder.ts';
-import type { BarPage } from '../paging.ts';
+import type { BarPageView } from '../paging.ts';
 import { BarRef } from './bar.ts';
 import { BarEdgeRef } from './bar-edge.ts';
 import { PageInfoRef } from './page-info.ts';
 
 /** One page of bars (see src/graphql/paging.ts for the rules). */
-export const BarConnectionRef = builder.objectRef<BarPage>('BarConnection');
+export const BarConnectionRef = builder.objectRef<BarPageView>('BarConnection');
 
 /** Arguments description shared by every `bars` field. */
 export const BARS_DESCRIPTION =

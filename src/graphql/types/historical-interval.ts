@@ -1,7 +1,6 @@
 import { instantArg } from '../args.ts';
 import { builder } from '../builder.ts';
-import { type HistoricalIntervalParent, historicalSequence } from '../history.ts';
-import { pageBars } from '../paging.ts';
+import { type HistoricalIntervalParent, historicalPage, selects } from '../history.ts';
 import { BarConnectionRef, barsArgs } from './bar-connection.ts';
 import { GapRef } from './gap.ts';
 
@@ -37,16 +36,20 @@ HistoricalIntervalRef.implement({
       description:
         'Bars of any stored date; dates outside the in-memory window are read from PostgreSQL. Without from and to: the in-memory window. With a bound: every trading date of [from, to) except the session date (an open bound stops at the in-memory window), at most 260 dates outside memory (RANGE_TOO_LARGE). Paging as Interval.bars.',
       args: barsArgs,
-      resolve: async (parent, args, ctx) => {
-        const from = instantArg('from', args.from);
-        const to = instantArg('to', args.to);
-        const sequence = await historicalSequence(ctx, parent, from, to);
-        return pageBars(
-          sequence,
-          { from, to, first: args.first, after: args.after, last: args.last, before: args.before },
-          ctx.limits,
-        );
-      },
+      resolve: (parent, args, ctx, info) =>
+        historicalPage(
+          ctx,
+          parent,
+          {
+            from: instantArg('from', args.from),
+            to: instantArg('to', args.to),
+            first: args.first,
+            after: args.after,
+            last: args.last,
+            before: args.before,
+          },
+          selects(info, 'totalCount'),
+        ),
     }),
   }),
 });

@@ -135,8 +135,8 @@ function ingest<I extends { ts: DateTimeInput }, O>(
   kind: 'bars' | 'quotes' | 'ticks',
   items: readonly I[],
   convert: (item: I, ts: Instant) => O,
-  run: (items: O[]) => IngestResult,
-): IngestOutcome {
+  run: (items: O[]) => IngestResult | Promise<IngestResult>,
+): IngestOutcome | Promise<IngestOutcome> {
   requireAdmin(ctx);
   if (items.length > ctx.limits.maxBatch) {
     throw userError(
@@ -156,6 +156,19 @@ function ingest<I extends { ts: DateTimeInput }, O>(
     }
   });
   const result = run(good);
+  // A replica answers once the batch is in the log and applied (a promise); one process at once.
+  if (result instanceof Promise) return result.then((r) => merge(ctx, kind, r, positions, rejected));
+  return merge(ctx, kind, result, positions, rejected);
+}
+
+/** Merges the service's rejections back at the items' original positions and counts the outcome. */
+function merge(
+  ctx: Context,
+  kind: 'bars' | 'quotes' | 'ticks',
+  result: IngestResult,
+  positions: readonly number[],
+  rejected: RejectionItem[],
+): IngestOutcome {
   for (const r of result.rejected)
     rejected.push({ index: positions[r.index]!, code: r.code, message: r.message });
   if (rejected.length > result.rejected.length) rejected.sort((a, b) => a.index - b.index);

@@ -1,8 +1,8 @@
 import { builder } from '../builder.ts';
-import type { BarPage } from '../paging.ts';
+import type { BarPageView } from '../paging.ts';
 
 /** Relay page information of a bar page. */
-export const PageInfoRef = builder.objectRef<BarPage>('PageInfo');
+export const PageInfoRef = builder.objectRef<BarPageView>('PageInfo');
 
 PageInfoRef.implement({
   description: 'Relay page information.',

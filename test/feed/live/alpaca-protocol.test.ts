@@ -176,7 +176,16 @@ describe('AlpacaDecoder', () => {
       },
     ]);
     expect(json.cancels).toEqual([
-      { symbol: 'GOOGL', ts: Date.UTC(2023, 3, 6, 13, 15, 42, 835), id: '465', action: 'C' },
+      {
+        symbol: 'GOOGL',
+        ts: Date.UTC(2023, 3, 6, 13, 15, 42, 835),
+        id: '465',
+        price: 105.31,
+        size: 300,
+        exchange: 'D',
+        tape: 'C',
+        action: 'C',
+      },
     ]);
     expect(json.statuses).toEqual([
       {

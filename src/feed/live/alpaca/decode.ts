@@ -18,7 +18,7 @@
  * | `u` | updated bar (a late trade changed a minute bar) | as `b` |
  * | `d` | daily bar | as `b` (decoded, not used) |
  * | `c` | trade correction | S, x, oi, ci, cp, cs, cc, t, z |
- * | `x` | trade cancel/error | S, i, a (`C` or `E`), t |
+ * | `x` | trade cancel/error | S, i, x, p, s, a (`C` or `E`), t, z |
  * | `s` | trading status | S, sc, sm, rc, rm, t |
  *
  * Other types (`l` LULD, `i` imbalances) are counted and skipped. A message that lacks a field it
@@ -97,6 +97,8 @@ interface RawMessage {
 }
 
 const NO_CONDITIONS: readonly string[] = Object.freeze([]);
+/** One-character ASCII strings by code (types, exchange and tape codes). */
+const ASCII: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 const CONTROL_TYPES = new Set(['success', 'error', 'subscription']);
 
 /** Makes a new empty frame. */
@@ -332,6 +334,10 @@ export class AlpacaDecoder {
       return undefined;
     }
     const length = reader.stringBytes();
+    if (length === 1) {
+      const byte = reader.bytes[reader.pos - 1]!;
+      if (byte < 0x80) return ASCII[byte];
+    }
     return this.strings.get(reader.bytes, reader.pos - length, reader.pos, decodeText);
   }
 
@@ -481,7 +487,16 @@ function addMessage(m: RawMessage, frame: AlpacaFrame): void {
         frame.malformed.push(malformed(m, 'a cancel needs S, i and t'));
         return;
       }
-      frame.cancels.push({ symbol: m.S, ts: m.t, id, action: typeof m.a === 'string' ? m.a : 'C' });
+      frame.cancels.push({
+        symbol: m.S,
+        ts: m.t,
+        id,
+        price: isNumber(m.p) ? m.p : null,
+        size: isNumber(m.s) ? m.s : null,
+        exchange: textOrNull(m.x),
+        tape: textOrNull(m.z),
+        action: typeof m.a === 'string' ? m.a : 'C',
+      });
       return;
     }
     case 's': {

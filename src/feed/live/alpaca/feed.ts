@@ -38,6 +38,8 @@ export interface AlpacaFeedOptions {
   readonly pingIntervalMs?: number;
   readonly readTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+  /** Repeats of an outage's backfill (see StreamFeedOptions.backfillRetriesMs). */
+  readonly backfillRetriesMs?: readonly number[];
   readonly http?: Omit<GetJsonOptions, 'headers'>;
 }
 
@@ -71,5 +73,6 @@ export function createAlpacaFeed(options: AlpacaFeedOptions): StreamFeed {
     ...(options.pingIntervalMs ? { pingIntervalMs: options.pingIntervalMs } : {}),
     ...(options.readTimeoutMs ? { readTimeoutMs: options.readTimeoutMs } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.backfillRetriesMs ? { backfillRetriesMs: options.backfillRetriesMs } : {}),
   });
 }

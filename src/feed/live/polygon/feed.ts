@@ -29,6 +29,8 @@ export interface PolygonFeedOptions {
   readonly pingIntervalMs?: number;
   readonly readTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+  /** Repeats of an outage's backfill (see StreamFeedOptions.backfillRetriesMs). */
+  readonly backfillRetriesMs?: readonly number[];
   readonly http?: Omit<GetJsonOptions, 'headers'>;
 }
 
@@ -52,5 +54,6 @@ export function createPolygonFeed(options: PolygonFeedOptions): StreamFeed {
     ...(options.pingIntervalMs ? { pingIntervalMs: options.pingIntervalMs } : {}),
     ...(options.readTimeoutMs ? { readTimeoutMs: options.readTimeoutMs } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.backfillRetriesMs ? { backfillRetriesMs: options.backfillRetriesMs } : {}),
   });
 }

@@ -1,0 +1,207 @@
+/**
+ * Feed benchmark (not a test): messages per second decoded and applied end to end from a local
+ * fake Alpaca stock stream over a real WebSocket.
+ *
+ * A child process (bench/workers/alpaca-stream.ts, its own core) serves the stream: Alpaca's handshake, then a
+ * pre-encoded MessagePack day of 500 symbols, 10,000 messages a minute (80% trades, 15% quotes,
+ * 5% bars), in frames of 1,000 messages, as fast as the socket drains. The client is the real
+ * Alpaca feed (src/feed/live/alpaca/feed.ts: the `ws` shell and the protocol core) whose sink
+ * applies every message to a session tree through the API's ingest path (bars → ingestBars, trades
+ * → ingestTicks, quotes → ingestQuotes; the 500 symbols are loaded with 1m bars and 5m/15m
+ * derived, in a MANUAL session so the clock follows the bars). Persistence is not part of it
+ * (bench/persist.ts measures the store): a listener stands in for the writer's enqueue.
+ *
+ * Figures: messages per second from the first data frame to the last message applied (best of
+ * three runs), and as a baseline in the same run the decode-only rate of the same frames in memory.
+ *
+ * Standalone: `node --expose-gc --import tsx bench/feed.ts`.
+ */
+
+import { fork } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { encode } from '@msgpack/msgpack';
+import { tradingDay } from '../src/domain/calendar.ts';
+import { AlpacaDecoder } from '../src/feed/live/alpaca/decode.ts';
+import { createAlpacaFeed } from '../src/feed/live/alpaca/feed.ts';
+import type { FeedSink } from '../src/feed/live/types.ts';
+import { SessionData } from '../src/session/session-data.ts';
+
+/** Figures of the feed benchmark. */
+export interface FeedFigures {
+  /** Messages decoded and applied per second, end to end over the WebSocket. */
+  readonly messagesPerSec: number;
+  /** Messages decoded per second in memory (no socket, no apply): the baseline. */
+  readonly decodeOnlyPerSec: number;
+  readonly messages: number;
+}
+
+const DATE = '2024-03-05';
+const SYMBOLS = 500;
+const MINUTES = 300;
+
+function symbolNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    let n = i;
+    let name = '';
+    do {
+      name = String.fromCharCode(65 + (n % 26)) + name;
+      n = Math.floor(n / 26);
+    } while (n > 0);
+    return `F${name}`;
+  });
+}
+
+function newSession(symbols: readonly string[]): SessionData {
+  const session = new SessionData();
+  session.start(DATE, 'MANUAL');
+  for (const symbol of symbols) {
+    session.beginLoad({ symbol, baseInterval: '1m', derivedIntervals: ['5m', '15m'], historicalDays: 0 });
+    session.completeLoad(symbol, new Map(), [], {
+      quotes: { items: [], count: 0, next: 0 },
+      ticks: { items: [], count: 0, next: 0 },
+    });
+  }
+  // Stands in for the store writer's enqueue of every accepted change.
+  let enqueued = 0;
+  session.events.on('baseBar', () => void enqueued++);
+  session.events.on('marketData', () => void enqueued++);
+  return session;
+}
+
+async function runOnce(
+  symbols: readonly string[],
+  open: number,
+): Promise<{ perSec: number; messages: number }> {
+  const server = fork(new URL('./workers/alpaca-stream.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, FEED_BENCH_SETUP: JSON.stringify({ symbols, open, minutes: MINUTES }) },
+  });
+  const { port, messages } = await new Promise<{ port: number; messages: number }>((resolve, reject) => {
+    server.once('message', (m) => resolve(m as { port: number; messages: number }));
+    server.once('error', reject);
+    server.once('exit', (code) => reject(new Error(`feed bench: the stream process exited with ${code}`)));
+  });
+  const session = newSession(symbols);
+  let applied = 0;
+  let rejected = 0;
+  let first = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const count = (n: number, result: { rejected: readonly unknown[] }) => {
+    if (first === 0) first = performance.now();
+    applied += n;
+    rejected += result.rejected.length;
+    if (applied >= messages) done();
+  };
+  const sink: FeedSink = {
+    bars: (bars) => count(bars.length, session.ingestBars(bars)),
+    trades: (trades) => count(trades.length, session.ingestTicks(trades)),
+    quotes: (quotes) => count(quotes.length, session.ingestQuotes(quotes)),
+    corrections: () => undefined,
+    cancels: () => undefined,
+    tradingStatuses: () => undefined,
+    status: () => undefined,
+    problem: (p) => console.error(`feed bench: ${p.message}`),
+  };
+  const feed = createAlpacaFeed({
+    key: 'bench-key',
+    secret: 'bench-secret',
+    streamUrl: `ws://127.0.0.1:${port}`,
+    sink,
+    statuses: false,
+  });
+  feed.follow(
+    symbols.map((symbol) => ({
+      symbol,
+      baseInterval: '1m',
+      channels: { bars: true, trades: true, quotes: true },
+    })),
+  );
+  await feed.connect();
+  await finished;
+  const elapsed = performance.now() - first;
+  await feed.close();
+  server.removeAllListeners('exit');
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.send('stop');
+  await exited;
+  if (rejected > 0) throw new Error(`feed bench: ${rejected} messages were rejected by the tree`);
+  return { perSec: (applied / elapsed) * 1000, messages: applied };
+}
+
+function decodeOnly(symbols: readonly string[], open: number): number {
+  const frames: Uint8Array[] = [];
+  for (let f = 0; f < 200; f++) {
+    const batch: Record<string, unknown>[] = [];
+    for (let k = 0; k < 1_000; k++) {
+      const symbol = symbols[(f * 1_000 + k) % symbols.length]!;
+      const t = new Date(open + f * 300 + k);
+      const r = k % 20;
+      if (r < 16)
+        batch.push({ T: 't', S: symbol, i: f * 1_000 + k, x: 'V', p: 100.25, s: 100, c: ['@'], t, z: 'C' });
+      else if (r < 19)
+        batch.push({
+          T: 'q',
+          S: symbol,
+          bx: 'V',
+          bp: 100.2,
+          bs: 2,
+          ax: 'V',
+          ap: 100.3,
+          as: 3,
+          c: ['R'],
+          t,
+          z: 'C',
+        });
+      else
+        batch.push({
+          T: 'b',
+          S: symbol,
+          o: 100,
+          h: 101,
+          l: 99,
+          c: 100.5,
+          v: 1_000,
+          n: 10,
+          vw: 100.2,
+          t: new Date(open),
+        });
+    }
+    frames.push(encode(batch));
+  }
+  const decoder = new AlpacaDecoder();
+  let best = 0;
+  for (let run = 0; run < 3; run++) {
+    const start = performance.now();
+    let decoded = 0;
+    for (let i = 0; i < 3_000; i++) {
+      const frame = decoder.decode(frames[i % frames.length]!, true);
+      decoded += frame.trades.length + frame.quotes.length + frame.bars.length;
+    }
+    best = Math.max(best, (decoded / (performance.now() - start)) * 1000);
+  }
+  return best;
+}
+
+/** Runs the feed benchmark. */
+export async function benchFeed(): Promise<FeedFigures> {
+  const symbols = symbolNames(SYMBOLS);
+  const open = tradingDay(DATE).regularOpen!;
+  const decodeOnlyPerSec = decodeOnly(symbols, open);
+  let best = { perSec: 0, messages: 0 };
+  for (let run = 0; run < 3; run++) {
+    const result = await runOnce(symbols, open);
+    if (result.perSec > best.perSec) best = result;
+  }
+  return { messagesPerSec: best.perSec, decodeOnlyPerSec, messages: best.messages };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const figures = await benchFeed();
+  const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  console.log(
+    `feed: ${fmt(figures.messagesPerSec)} msgs/s decoded and applied over a WebSocket (${fmt(figures.messages)} messages, 500 symbols); decode only: ${fmt(figures.decodeOnlyPerSec)} msgs/s`,
+  );
+}

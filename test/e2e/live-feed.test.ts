@@ -1,0 +1,198 @@
+/**
+ * The README's promise, with a real `npm start` child and FEED=alpaca against the scripted fake
+ * Alpaca (stream and REST over real ports), rehearsing 2024-03-05 with CLOCK_START: the LIVE
+ * session of that day starts by itself with FEED_SYMBOLS loaded, the morning is backfilled, the
+ * banner says the feed is connected, streamed bars arrive, killing the fake's sockets is logged as
+ * an outage (DOWN then UP) and bars resume.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeAlpaca } from '../fakes/alpaca.ts';
+import { asAlpacaBars, asAlpacaHistory, recordedDay } from '../fakes/recorded-day.ts';
+import { createScratchDatabase, type ScratchDatabase, testDrivers } from '../helpers/db.ts';
+
+const TOKEN = 'live-feed-e2e-token';
+const DATE = '2024-03-05';
+const SPY = recordedDay('SPY', DATE);
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly url: string;
+  output(): string;
+}
+
+let server: Server | null = null;
+let fake: FakeAlpaca | null = null;
+let dataDir: string | null = null;
+let scratch: ScratchDatabase | null = null;
+
+afterEach(async () => {
+  if (server && server.child.exitCode === null) {
+    const exited = new Promise((resolve) => server!.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    await exited;
+  }
+  await fake?.close();
+  await scratch?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  server = fake = scratch = dataDir = null;
+});
+
+function startServer(env: Record<string, string>): Promise<Server> {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...env,
+    ADMIN_TOKEN: TOKEN,
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+  };
+  if (!env['DATABASE_URL']) delete childEnv['DATABASE_URL'];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--port', '0'], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const collect = (chunk: Buffer) => {
+    out += chunk.toString();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    const check = () => {
+      // The banner comes after the feed's first status (or 5 s).
+      const match = /listening on (http:\/\/[\d.]+:\d+)[\s\S]*Try:/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve({ child, url: match[1]!, output: () => out });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+async function gql<T>(query: string): Promise<T> {
+  const response = await fetch(`${server!.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data as T;
+}
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}\n${server?.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface SessionView {
+  session: {
+    date: string;
+    clockMode: string;
+    symbols: {
+      symbol: string;
+      intervals: { name: string; barCount: number; latestBar: { ts: string } | null }[];
+    }[];
+  };
+}
+const SESSION =
+  '{ session { date clockMode symbols { symbol intervals { name barCount latestBar { ts } } } } }';
+const spyBars = (view: SessionView) =>
+  view.session.symbols.find((s) => s.symbol === 'SPY')?.intervals.find((i) => i.name === '1m')?.barCount ?? 0;
+
+describe.each(testDrivers())('npm start with FEED=alpaca against the fake (%s)', (driver) => {
+  it('starts the session, fills it, shows the outage of a killed socket and resumes', async () => {
+    fake = await FakeAlpaca.start();
+    fake.setHistory('SPY', asAlpacaHistory(SPY));
+    dataDir = await mkdtemp(join(tmpdir(), 'live-feed-e2e-'));
+    const env: Record<string, string> = {
+      FEED: 'alpaca',
+      APCA_API_KEY_ID: fake.key,
+      APCA_API_SECRET_KEY: fake.secret,
+      APCA_API_DATA_URL: fake.restUrl,
+      APCA_API_STREAM_URL: fake.streamUrl,
+      FEED_SYMBOLS: 'SPY',
+      CLOCK_START: `${DATE}T10:00:00`,
+      CLOCK_SPEED: '1',
+      DATA_DIR: dataDir,
+    };
+    if (driver === 'postgres') {
+      scratch = await createScratchDatabase(process.env['DATABASE_URL']!, 'feede2e');
+      env['DATABASE_URL'] = scratch.url;
+    }
+    server = await startServer(env);
+    expect(server.output()).toMatch(/feed: alpaca \(iex\) · SPY · connected/);
+    expect(server.output()).toMatch(
+      /clock: rehearsal \(CLOCK_START\) from 2024-03-05T15:00:00\.000Z at 1× the wall clock/,
+    );
+    expect(server.output()).not.toContain(fake.secret);
+
+    // The morning [09:30, 10:00) comes from the REST history.
+    const morning = await eventually(
+      () => gql<SessionView>(SESSION),
+      (v) => spyBars(v) === 30,
+      'the backfill',
+    );
+    expect(morning.session).toMatchObject({ date: DATE, clockMode: 'LIVE' });
+
+    fake.push(asAlpacaBars('SPY', SPY.slice(30, 31)));
+    await eventually(
+      () => gql<SessionView>(SESSION),
+      (v) => spyBars(v) === 31,
+      'a streamed bar',
+    );
+
+    fake.dropConnections();
+    await eventually(
+      async () => server!.output(),
+      (out) =>
+        /"status":"DOWN"[^\n]*alpaca connection closed/.test(out) &&
+        /"status":"UP"[^\n]*alpaca reconnected/.test(out),
+      'the outage in the log',
+    );
+    await eventually(
+      async () => fake!.authenticatedConnections,
+      (n) => n === 1,
+      'the new connection',
+    );
+    fake.push(asAlpacaBars('SPY', SPY.slice(31, 32)));
+    const after = await eventually(
+      () => gql<SessionView>(SESSION),
+      (v) => spyBars(v) === 32,
+      'bars after the outage',
+    );
+    const latest = after.session.symbols[0]!.intervals.find((i) => i.name === '1m')!.latestBar!.ts;
+    expect(latest).toBe(new Date(SPY[31]!.ts).toISOString());
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^session_feed_up\{feed="alpaca"\} 1$/m);
+    expect(metrics).toMatch(/^session_feed_outages\{feed="alpaca"\} 1$/m);
+    expect(metrics).toMatch(
+      /^session_feed_items\{feed="alpaca",kind="bars_backfill",outcome="accepted"\} 30$/m,
+    );
+    for (const text of [metrics, server.output()]) {
+      expect(text).not.toContain(fake.secret);
+      expect(text).not.toContain(fake.key);
+    }
+  });
+});
