@@ -17,20 +17,23 @@ const MAX_TAG_LENGTH = 8;
  * Checks a trade message of `symbol` (normalised) against its session window.
  *
  * Rules, in the order they are checked:
- * - `INVALID_NUMBER`: price is a finite number > 0, size a finite number > 0, ts a finite instant;
+ * - `INVALID_NUMBER`: price is a finite number > 0, size a finite number > 0 (not for a cancel), ts a
+ *   finite instant;
  * - `OUTSIDE_SESSION`: window.start ≤ ts < window.end (the session window on the session date);
  * - `INVALID_TRADE`: `id`, `replaces` and `cancels`, when given, are 1–64 characters; not both
  *   `replaces` and `cancels`; a correction's id differs from the one it replaces; at most 16
  *   conditions of 1–8 characters; `exchange` and `tape` at most 8 characters.
  *
- * A cancel repeats the cancelled print's fields (as Alpaca's cancel messages do): they are checked
- * like a trade's but only `cancels` is used.
+ * A cancel (`cancels`) uses nothing but its id and ts: its price and size (a cancel may repeat the
+ * cancelled print's, as Alpaca's do, or send 0) are not checked.
  */
 export function validateTrade(trade: Tick, symbol: string, window: TimeWindow): ValidationFailure | null {
-  if (!Number.isFinite(trade.price) || trade.price <= 0)
-    return invalid('INVALID_NUMBER', 'price must be a finite number > 0');
-  if (!Number.isFinite(trade.size) || trade.size <= 0)
-    return invalid('INVALID_NUMBER', 'size must be a finite number > 0');
+  if (trade.cancels == null) {
+    if (!Number.isFinite(trade.price) || trade.price <= 0)
+      return invalid('INVALID_NUMBER', 'price must be a finite number > 0');
+    if (!Number.isFinite(trade.size) || trade.size <= 0)
+      return invalid('INVALID_NUMBER', 'size must be a finite number > 0');
+  }
   if (!Number.isFinite(trade.ts)) return invalid('INVALID_NUMBER', 'ts must be a valid instant');
   if (trade.ts < window.start || trade.ts >= window.end) {
     return invalid(
