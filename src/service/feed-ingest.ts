@@ -131,6 +131,14 @@ export class FeedIngest implements FeedSink {
     else if (change.fatal)
       this.options.log.error(fields, `${change.reason}: the feed stopped and will not reconnect`);
     else this.options.log.warn(fields, change.reason);
+    // The same path as the API's reportFeedStatus: the outage gives the gaps it overlaps their cause.
+    const refused = (error: unknown) =>
+      this.options.log.warn({ ...fields, err: error }, 'the feed status could not be recorded');
+    try {
+      this.service.reportFeedStatus(change.feed, change.status, change.at, change.reason).catch(refused);
+    } catch (error) {
+      refused(error);
+    }
     this.options.onStatus?.(change);
   }
 

@@ -61,3 +61,18 @@ describe('feed trades', () => {
     expect(counts.rejected).toEqual({});
   });
 });
+
+describe('feed status', () => {
+  it('a feed’s connection changes are recorded as its outages (a report going backwards is logged, not thrown)', () => {
+    const warnings: string[] = [];
+    const ingest = new FeedIngest(api.service, { log: { ...silent, warn: (_f, m) => warnings.push(m) } });
+    ingest.status({ feed: 'alpaca', status: 'DOWN', at: OPEN + 60_000, reason: 'connection lost' });
+    ingest.status({ feed: 'alpaca', status: 'UP', at: OPEN + 120_000, reason: 'connected' });
+    ingest.status({ feed: 'alpaca', status: 'DOWN', at: OPEN, reason: 'late news' });
+    expect(api.session.feeds.state('alpaca')).toMatchObject({
+      status: 'UP',
+      outages: [{ start: OPEN + 60_000, end: OPEN + 120_000, reason: 'connection lost' }],
+    });
+    expect(warnings).toContain('the feed status could not be recorded');
+  });
+});
