@@ -56,8 +56,12 @@ export function buildInputs(): TickInput[][] {
     cancelled: 0,
     markers: false,
   });
+  // Each input is made in arrival order, as a feed adapter makes them while messages come in (the
+  // generator makes them symbol by symbol).
   const batches: TickInput[][] = [];
-  for (let k = 0; k < stream.messages.length; k += BATCH) batches.push(stream.messages.slice(k, k + BATCH));
+  for (let k = 0; k < stream.messages.length; k += BATCH) {
+    batches.push(stream.messages.slice(k, k + BATCH).map((m) => ({ ...m })));
+  }
   return batches;
 }
 

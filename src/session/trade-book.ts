@@ -61,6 +61,8 @@ export class TradeBook {
   private readonly within: number;
   private readonly stringIds = new Map<string, number>();
   private table: Int32Array = new Int32Array(0);
+  /** The highest numeric id ever indexed (-1: none); dropped ids keep it (it only says "not above"). */
+  private maxNumericId = -1;
   private tableUsed = 0;
   private tableDead = 0;
   /** Per base slot: first and last trade (arrival) of its list, and its flags. */
@@ -155,6 +157,8 @@ export class TradeBook {
   /** Arrival number of a held trade with this id, or -1. `numeric` is {@link numericId} of it. */
   find(id: string, numeric = numericId(id)): number {
     if (Number.isNaN(numeric)) return this.stringIds.get(id) ?? NONE;
+    // Venues number a symbol's trades upwards: an id above every one held is new, without a probe.
+    if (numeric > this.maxNumericId) return NONE;
     return this.findNumeric(numeric);
   }
 
@@ -207,8 +211,10 @@ export class TradeBook {
     const chunk = this.chunkOf(a);
     const o = a & this.within;
     const numeric = chunk.f[o + 3 * (this.within + 1)]!;
-    if (!Number.isNaN(numeric)) this.insertNumeric(numeric, a);
-    else {
+    if (!Number.isNaN(numeric)) {
+      this.insertNumeric(numeric, a);
+      if (numeric > this.maxNumericId) this.maxNumericId = numeric;
+    } else {
       const id = chunk.ids?.[o];
       if (id !== undefined) this.stringIds.set(id, a);
     }
