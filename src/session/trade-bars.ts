@@ -183,7 +183,9 @@ export class TradeBars {
   flush(seqs: ChangeSequence, sink: IntervalChangeSink | null): void {
     if (!this.pending) return;
     this.pending = false;
-    const values = finish(this.run, this.carryBefore(this.runSlot), this.flushed);
+    const run = this.run;
+    const carry = (run[A_FLAGS]! & SLOT_PRICED) !== 0 ? Number.NaN : this.carryBefore(this.runSlot);
+    const values = finish(run, carry, this.flushed);
     if (values !== null) this.day.apply(this.runSlot, values, seqs, sink);
   }
 
