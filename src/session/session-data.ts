@@ -519,8 +519,6 @@ export class SessionData implements SessionClock, ChangeSequence {
     const marketData = this.events.has('marketData');
     const touched: SymbolSessionData[] = [];
     const batch = ++this.tradeBatches;
-    let sinkData: SymbolSessionData | null = null;
-    let sink: IntervalChangeSink | null = null;
     const plain: TickInput[] = [];
     const plainIndex: number[] = [];
     for (let i = 0; i < inputs.length; i++) {
@@ -541,11 +539,18 @@ export class SessionData implements SessionClock, ChangeSequence {
         rejected.push({ index: i, code: invalid.code, message: invalid.message });
         continue;
       }
-      if (emitting && sinkData !== found) {
-        sinkData = found;
-        sink = this.sinkFor(found, false);
+      // One change sink per symbol and batch (symbols interleave: no closure per trade).
+      if (emitting && trades.sinkBatch !== batch) {
+        trades.sinkBatch = batch;
+        trades.sink = this.sinkFor(found, false);
       }
-      const outcome = applyTradeMessage(trades, input, this, emitting ? sink : null, this.tradeCounters);
+      const outcome = applyTradeMessage(
+        trades,
+        input,
+        this,
+        emitting ? trades.sink : null,
+        this.tradeCounters,
+      );
       if (!isAccepted(outcome)) {
         rejected.push({ index: i, code: outcome, message: refusalMessage(outcome, input, found.symbol) });
         continue;
@@ -568,7 +573,7 @@ export class SessionData implements SessionClock, ChangeSequence {
         });
       }
     }
-    for (const data of touched) data.trades!.flush(this, emitting ? this.sinkFor(data, false) : null);
+    for (const data of touched) data.trades!.flush(this, emitting ? data.trades!.sink : null);
     if (plain.length > 0) {
       const result = this.ingestPlainTicks(plain);
       accepted += result.accepted;

@@ -85,6 +85,9 @@ export class TradeBars {
   private readonly scratch = new Float64Array(ACC_LENGTH);
   /** The last ingest batch that touched this symbol (the tree's bookkeeping of what to flush). */
   batch = 0;
+  /** The tree's change sink of this symbol for batch `sinkBatch` (built once per batch). */
+  sink: IntervalChangeSink | null = null;
+  sinkBatch = 0;
   /** The bar a flush writes (reused: DayBars.apply copies the values). */
   private readonly flushed: MutableBar = {
     open: 0,
