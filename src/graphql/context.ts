@@ -41,6 +41,12 @@ export interface GraphqlService {
   ingestTicks(ticks: readonly TickInput[]): IngestResult | Promise<IngestResult>;
   /** Records a feed's status (and persists it when there is a store). */
   reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): Promise<FeedState>;
+  /**
+   * Resolves when what was ingested may be acknowledged: committed to the store in durable mode,
+   * at once in write-behind mode. Rejects with STORE_UNAVAILABLE when the commit does not come.
+   * A replica has none: its batches are acknowledged once they are in the command log.
+   */
+  acknowledged?(): Promise<void>;
   /** Pauses the running replay; false when none runs. */
   pauseReplay?(): boolean | Promise<boolean>;
   /** Resumes a paused replay; false when none runs. */

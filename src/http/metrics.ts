@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics (GET /metrics): ingest counts and rejections by code, open subscribers,
- * the store writer's backlog, HTTP request latency, trades applied and unknown sale-condition
- * codes of symbols built from trades, plus Node's default process metrics.
+ * listeners of the tree's event topics, the store writer's backlog, HTTP request latency, trades
+ * applied and unknown sale-condition codes of symbols built from trades, plus Node's default
+ * process metrics.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GraphqlMetrics } from '../graphql/context.ts';
@@ -14,6 +15,8 @@ export interface MetricSources {
   readonly writerBacklog?: () => number;
   /** The tree's trade counters (symbols built from trades). */
   readonly trades?: () => { readonly applied: number; readonly unknownConditionCodes: number };
+  /** Listeners of the tree's event topics, by topic. */
+  readonly eventListeners?: () => Readonly<Record<string, number>>;
   /** The live feed's figures (FEED=alpaca | polygon), when one runs. */
   readonly feed?: () => FeedFigures;
 }
@@ -95,6 +98,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       const now = sources.trades?.().unknownConditionCodes ?? 0;
       if (now > counted.unknown) this.inc(now - counted.unknown);
       counted.unknown = now;
+    },
+  });
+  new Gauge({
+    name: 'session_event_listeners',
+    help: "Listeners of the session tree's event topics (the store writer's, plus one per subscribed topic).",
+    labelNames: ['topic'] as const,
+    registers: [registry],
+    collect() {
+      for (const [topic, count] of Object.entries(sources.eventListeners?.() ?? {}))
+        this.set({ topic }, count);
     },
   });
   const feedValue = <K extends keyof FeedFigures>(key: K) => sources.feed?.()[key];

@@ -216,6 +216,31 @@ export function useTestDatabase(driver: TestDriver, extra: TestDatabaseOptions =
   };
 }
 
+/**
+ * Registers a hook closing, after the enclosing suite's last test, the databases the returned
+ * function hands out: one per driver, opened on its first use and emptied before every later one, so
+ * each use starts from empty tables while the suite opens each driver's database once.
+ */
+export function useTestDatabases(extra: TestDatabaseOptions = {}): (driver: TestDriver) => Promise<Database> {
+  const opened = new Map<TestDriver, Promise<TestDatabase>>();
+  afterAll(async () => {
+    const all = [...opened.values()];
+    opened.clear();
+    for (const db of all) await (await db).dispose();
+  });
+  return async (driver) => {
+    const existing = opened.get(driver);
+    if (existing === undefined) {
+      const created = createTestDatabase(driver, extra);
+      opened.set(driver, created);
+      return (await created).database;
+    }
+    const { database } = await existing;
+    await resetDatabase(database);
+    return database;
+  };
+}
+
 /** A TCP proxy in front of a PostgreSQL server, to cut the connection in fault tests. */
 export interface TcpProxy {
   /** `url` with its host and port replaced by the proxy's. */

@@ -22,7 +22,9 @@ import {
   type DayBar,
   recordedDay,
 } from '../fakes/recorded-day.ts';
-import { createScratchDatabase, type ScratchDatabase, testDrivers } from '../helpers/db.ts';
+import { type TestDriver, testDrivers, useTestDatabases } from '../helpers/db.ts';
+import { gqlData } from '../helpers/gql.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const DATE = '2024-03-05';
 const DAY: Record<string, DayBar[]> = { SPY: recordedDay('SPY', DATE), AAPL: recordedDay('AAPL', DATE) };
@@ -115,43 +117,32 @@ async function polygonProvider(symbols: readonly string[]): Promise<Provider> {
 
 const PROVIDERS = { alpaca: alpacaProvider, polygon: polygonProvider };
 
+/** One store per driver for the whole file, emptied before each app is built on it. */
+const databases = useTestDatabases();
 let app: App | null = null;
 let fake: Provider | null = null;
-let scratch: ScratchDatabase | null = null;
 afterEach(async () => {
   await app?.dispose();
   await fake?.close();
-  await scratch?.drop();
   app = null;
   fake = null;
-  scratch = null;
 });
 
-async function until(test: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function until(test: () => boolean, what: string, ms = 10_000): Promise<void> {
+  return waitFor(test, { what, timeoutMs: ms });
 }
 
 async function start(
-  driver: string,
+  driver: TestDriver,
   clock: { now: number },
   symbols = ['SPY', 'AAPL'],
   provider: keyof typeof PROVIDERS = 'alpaca',
 ) {
   fake = await PROVIDERS[provider](symbols);
   const feed = fake.config;
-  let databaseUrl: string | undefined;
-  if (driver === 'postgres') {
-    scratch = await createScratchDatabase(process.env['DATABASE_URL']!, 'feed');
-    databaseUrl = scratch.url;
-  }
   app = await createApp({
     adminToken: TOKEN,
-    dataDir: 'memory://',
-    databaseUrl,
+    database: await databases(driver),
     demo: false,
     logLevel: process.env['FEED_TEST_LOG'] ?? 'silent',
     defaultMetrics: false,
@@ -161,15 +152,8 @@ async function start(
   return { app, fake };
 }
 
-async function gql<T>(query: string): Promise<T> {
-  const response = await app!.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as T;
+function gql<T>(query: string): Promise<T> {
+  return gqlData<T>(app!.yoga, query, undefined, TOKEN);
 }
 
 const minutes = (symbol: string, from: number, to: number) => DAY[symbol]!.slice(from, to);
@@ -310,8 +294,7 @@ describe('live feed with keys the provider refuses', () => {
     };
     app = await createApp({
       adminToken: TOKEN,
-      dataDir: 'memory://',
-      databaseUrl: undefined,
+      database: await databases('pglite'),
       demo: false,
       logLevel: 'silent',
       defaultMetrics: false,
