@@ -10,7 +10,11 @@
  * (the bars, derived bars, quality, gaps, the trade book each symbol keeps for corrections and
  * its buffer of the latest 10,000 ticks),
  * measured against a baseline taken before the session existed, the inputs released first.
- * Target ≥ 1,000,000 trades/s.
+ * Target ≥ 1,000,000 trades/s. Where the bytes go (per trade of this stream, 19,500 trades and
+ * ~10,100 one-second bars per symbol): the day's bar buffer (1s base over the regular session with
+ * 1m/5m/1h/1d, ~1.45 MB per symbol, ~75 B), the trade book (37 B a trade in 4,096-trade chunks, its
+ * id table and 9 B per slot, ~55 B) and the tick buffer holding the latest 10,000 input objects per
+ * symbol (~80 B).
  *
  * Standalone: `node --expose-gc --import tsx bench/trades.ts`.
  */
