@@ -109,7 +109,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       throw error;
     }
   }
-  const service = replica ? replica.service : new SessionService(session, repository, writer);
+  const service = replica
+    ? replica.service
+    : new SessionService(session, repository, writer, {
+        writeMode: options.writeMode ?? (database.driver === 'postgres' ? 'durable' : 'write-behind'),
+        ackTimeoutMs: options.writeAckTimeoutMs ?? 10_000,
+      });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   if (replica) registerReplicationMetrics(metrics.registry, replica);
   const yoga = createYoga({
@@ -119,7 +124,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger: logger.child({ component: 'graphql' }),
     metrics: metrics.graphql,
   });
-  metrics.setSources({ subscribers: () => yoga.pubsub.subscribers, writerBacklog: () => writer.backlog });
+  metrics.setSources({
+    subscribers: () => yoga.pubsub.subscribers,
+    writerBacklog: () => writer.backlog,
+    eventListeners: () => ({
+      bar: session.events.count('bar'),
+      baseBar: session.events.count('baseBar'),
+      session: session.events.count('session'),
+      marketData: session.events.count('marketData'),
+    }),
+  });
 
   let stopLoop: (() => void) | null = null;
   let liveFeed: LiveFeedHandle | null = null;

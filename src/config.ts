@@ -24,6 +24,14 @@ export interface AppConfig {
   /** Most changes held for writing while the database is unreachable (WRITE_BACKLOG; default 1,000,000). */
   readonly writeBacklog: number;
   /**
+   * WRITE_MODE: `durable` (an ingest mutation answers once its items are committed) or
+   * `write-behind` (it answers at once; they are committed within WRITE_DELAY_MS). Unset: durable
+   * on PostgreSQL (DATABASE_URL), write-behind on the embedded store (README, "Durability").
+   */
+  readonly writeMode: WriteMode | undefined;
+  /** How long a durable ingest waits for its commit before answering STORE_UNAVAILABLE (WRITE_ACK_TIMEOUT_MS; default 10,000). */
+  readonly writeAckTimeoutMs: number;
+  /**
    * NATS JetStream URL of the replicas' command log (BUS_URL, `nats://host:port`); unset → one
    * process, no replication (docs/scaling.md).
    */
@@ -74,6 +82,12 @@ export type FeedConfig =
       readonly restUrl: string;
     });
 
+/** When an ingest mutation answers: after its items are committed, or at once (written within the delay). */
+export type WriteMode = 'durable' | 'write-behind';
+
+/** The write modes. */
+export const WRITE_MODES: readonly WriteMode[] = ['durable', 'write-behind'];
+
 /**
  * Reads the configuration from environment variables and command-line flags (flags win).
  * @throws Error with a clear message for a malformed value
@@ -108,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     logFormat: oneOf('LOG_FORMAT', env['LOG_FORMAT'] || undefined, ['pretty', 'json'] as const),
     writeDelayMs: integer('WRITE_DELAY_MS', env['WRITE_DELAY_MS'] ?? '100', 1, 60_000),
     writeBacklog: integer('WRITE_BACKLOG', env['WRITE_BACKLOG'] ?? '1000000', 1_000, 100_000_000),
+    writeMode: oneOf('WRITE_MODE', env['WRITE_MODE'] || undefined, WRITE_MODES),
+    writeAckTimeoutMs: integer('WRITE_ACK_TIMEOUT_MS', env['WRITE_ACK_TIMEOUT_MS'] ?? '10000', 1, 600_000),
     busUrl: busUrl(env['BUS_URL'] || undefined),
     replicaId: replicaId(env['REPLICA_ID'] || undefined),
     leaseTtlMs: integer('LEASE_TTL_MS', env['LEASE_TTL_MS'] ?? '3000', 500, 60_000),

@@ -38,6 +38,12 @@ export interface GraphqlService {
   ingestBars(bars: readonly BarInput[]): IngestResult | Promise<IngestResult>;
   ingestQuotes(quotes: readonly QuoteInput[]): IngestResult | Promise<IngestResult>;
   ingestTicks(ticks: readonly TickInput[]): IngestResult | Promise<IngestResult>;
+  /**
+   * Resolves when what was ingested may be acknowledged: committed to the store in durable mode,
+   * at once in write-behind mode. Rejects with STORE_UNAVAILABLE when the commit does not come.
+   * A replica has none: its batches are acknowledged once they are in the command log.
+   */
+  acknowledged?(): Promise<void>;
   /** Pauses the running replay; false when none runs. */
   pauseReplay?(): boolean | Promise<boolean>;
   /** Resumes a paused replay; false when none runs. */

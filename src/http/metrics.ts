@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics (GET /metrics): ingest counts and rejections by code, open subscribers,
- * the store writer's backlog, HTTP request latency, plus Node's default process metrics.
+ * listeners of the tree's events, the store writer's backlog, HTTP request latency, plus Node's default process metrics.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GraphqlMetrics } from '../graphql/context.ts';
@@ -11,6 +11,8 @@ export interface MetricSources {
   readonly subscribers?: () => number;
   /** Changes waiting in the write-behind writer. */
   readonly writerBacklog?: () => number;
+  /** Listeners of the tree's event topics, by topic. */
+  readonly eventListeners?: () => Readonly<Record<string, number>>;
   /** The live feed's figures (FEED=alpaca | polygon), when one runs. */
   readonly feed?: () => FeedFigures;
 }
@@ -71,6 +73,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
     registers: [registry],
     collect() {
       this.set(sources.writerBacklog?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'session_event_listeners',
+    help: "Listeners of the session tree's event topics (the store writer's, plus one per subscribed topic).",
+    labelNames: ['topic'] as const,
+    registers: [registry],
+    collect() {
+      for (const [topic, count] of Object.entries(sources.eventListeners?.() ?? {}))
+        this.set({ topic }, count);
     },
   });
   const feedValue = <K extends keyof FeedFigures>(key: K) => sources.feed?.()[key];

@@ -1,3 +1,4 @@
+import type { WriteMode } from '../config.ts';
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { tradingDatesBefore } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
@@ -69,6 +70,10 @@ export interface SessionServiceOptions {
    * the lease holder publishes the clock's ticks to the log (src/service/replication/).
    */
   readonly liveTicker?: boolean;
+  /** `durable`: an ingest answers once its items are committed; default `write-behind`. */
+  readonly writeMode?: WriteMode;
+  /** How long a durable acknowledgement waits for the commit (default 10,000 ms). */
+  readonly ackTimeoutMs?: number;
 }
 
 /**
@@ -90,12 +95,18 @@ export class SessionService {
   /** Moves a LIVE clock with the wall clock, so windows close even when no bar arrives. */
   private readonly liveTicker: NodeJS.Timeout;
 
+  /** When ingest mutations answer (see {@link SessionService.acknowledged}). */
+  readonly writeMode: WriteMode;
+  private readonly ackTimeoutMs: number;
+
   constructor(
     readonly session: SessionData,
     private readonly store: SessionStore,
     private readonly sink: DataSink,
     options: SessionServiceOptions = {},
   ) {
+    this.writeMode = options.writeMode ?? 'write-behind';
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.liveTicker = setInterval(() => {
       if (options.liveTicker !== false) session.syncWallClock();
     }, 1000);
@@ -290,6 +301,34 @@ export class SessionService {
   /** Ingests ticks (same backlog rule as bars). */
   ingestTicks(ticks: readonly TickInput[]): IngestResult {
     return this.refuseWhenFull(ticks.length) ?? this.session.ingestTicks(ticks);
+  }
+
+  /**
+   * What an ingest mutation waits for before it answers. Durable mode: the commit of everything
+   * accepted so far — the writer's next write takes every item waiting, so concurrent requests
+   * share one commit (group commit). Write-behind: nothing (the items are committed within the
+   * writer's delay).
+   * @throws ServiceError STORE_UNAVAILABLE when the commit has not come within the ack timeout (the
+   *   items stay in memory and are written once the store answers; sending them again is safe)
+   */
+  async acknowledged(): Promise<void> {
+    if (this.writeMode !== 'durable') return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.sink.flush(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), this.ackTimeoutMs);
+        }),
+      ]);
+    } catch {
+      throw new ServiceError(
+        'STORE_UNAVAILABLE',
+        `the store did not commit this batch within ${this.ackTimeoutMs} ms: its items are kept in memory and written when the store answers; sending them again is safe`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private refuseWhenFull(count: number): IngestResult | null {

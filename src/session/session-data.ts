@@ -1,5 +1,7 @@
 import { normaliseSymbol, type ValidationFailure, validateBar } from '../domain/bar-validation.ts';
 import {
+  inCalendarRange,
+  outOfCalendarRange,
   phaseAt,
   sessionWindow,
   type TimeWindow,
@@ -180,9 +182,10 @@ export class SessionData implements SessionClock, ChangeSequence {
   /**
    * Starts a session on a trading date: ends the active one, clears every symbol (the caller
    * reloads the configured ones) and sets the clock to the extended open.
-   * @throws ServiceError NOT_TRADING_DAY
+   * @throws ServiceError DATE_OUT_OF_RANGE, NOT_TRADING_DAY
    */
   start(date: IsoDate, mode: ClockMode): void {
+    if (!inCalendarRange(date)) throw new ServiceError('DATE_OUT_OF_RANGE', outOfCalendarRange(date));
     const day = tradingDay(date);
     if (!day.isTradingDay || day.extendedOpen === null) {
       throw new ServiceError(

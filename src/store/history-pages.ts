@@ -74,7 +74,7 @@ function baseRange(request: HistoryPageRequest, range: HistoryRange): HistoryRan
 
 function plan(request: HistoryPageRequest): Planned {
   const scan = request.page;
-  const pageRange = scan !== null && scan.limit > 0 ? baseRange(request, scan) : null;
+  const pageRange = scan === null ? null : baseRange(request, scan);
   const perWindow = baseBarsPerWindow(request.days, request.grouping, request.baseMs);
   return {
     request,

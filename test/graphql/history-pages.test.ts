@@ -271,7 +271,7 @@ describe.each(testDrivers())('stored history pages on %s', (driver) => {
         });
         await check(queries);
       }),
-      { numRuns: driver === 'pglite' ? 60 : 120 },
+      { numRuns: driver === 'pglite' ? 200 : 300 },
     );
   }, 300_000);
 

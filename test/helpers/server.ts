@@ -1,10 +1,16 @@
 /**
- * The service as its own process (`node --import tsx src/server.ts …`), as a user starts it: spawned
- * with a given environment, ready once it prints `listening on http://…`, its output kept for
- * assertions. A {@link Leftovers} given to it kills the process (SIGKILL) if a test leaves it running.
+ * The service as its own process (`node --import tsx src/server.ts …`, or `npm start` in a process
+ * group of its own, as a terminal or systemd runs it), as a user starts it: spawned with a given
+ * environment, ready once it prints `listening on http://…`, its output kept for assertions. A
+ * {@link Leftovers} given to it kills the process (SIGKILL) if a test leaves it running.
+ * {@link processStore} gives such a process a store of its own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createScratchDatabase, type TestDriver, testDatabaseUrl } from './db.ts';
 import type { Leftovers } from './leftovers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,6 +24,12 @@ export interface ServerProcess {
   output(): string;
   /** Sends `signal` (default SIGKILL) and resolves with the exit code once it exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends `signal` without waiting (to the whole process group when started with `group`). */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code once it exited. */
+  readonly exited: Promise<number | null>;
+  /** Whether it still runs. */
+  alive(): boolean;
 }
 
 /** Options of {@link spawnServer}. */
@@ -34,20 +46,39 @@ export interface SpawnServerOptions {
    */
   readonly ready?: RegExp;
   readonly leftovers?: Leftovers;
+  /**
+   * Starts `npm start -- <args>` as the leader of its own process group: signals then go to the
+   * group (npm relays them to the server again, as it does under a terminal or systemd).
+   */
+  readonly group?: boolean;
 }
 
 /** Starts the server and resolves once it listens; rejects with its output if it exits or is late. */
 export function spawnServer(options: SpawnServerOptions = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', ...(options.args ?? [])], {
-    cwd: ROOT,
-    env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const group = options.group === true;
+  const child = group
+    ? spawn('npm', ['start', '--silent', '--', ...(options.args ?? [])], {
+        cwd: ROOT,
+        env: options.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
+    : spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', ...(options.args ?? [])], {
+        cwd: ROOT,
+        env: options.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   let out = '';
   let started = false;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const signal = (sig: NodeJS.Signals) => {
+    if (!alive()) return;
+    if (group && child.pid !== undefined) process.kill(-child.pid, sig);
+    else child.kill(sig);
+  };
+  const stop = async (sig: NodeJS.Signals = 'SIGKILL') => {
+    signal(sig);
     return exited;
   };
   options.leftovers?.defer(() => stop());
@@ -63,7 +94,7 @@ export function spawnServer(options: SpawnServerOptions = {}): Promise<ServerPro
         started = true;
         clearTimeout(timer);
         child.off('exit', onEarlyExit);
-        resolve({ child, url: match[1]!, output: () => out, stop });
+        resolve({ child, url: match[1]!, output: () => out, stop, signal, exited, alive });
       }
     };
     const onEarlyExit = (code: number | null) => {
@@ -74,4 +105,26 @@ export function spawnServer(options: SpawnServerOptions = {}): Promise<ServerPro
     child.stderr!.on('data', onData);
     child.once('exit', onEarlyExit);
   });
+}
+
+/** A store for server processes, and how to remove it. */
+export interface ProcessStore {
+  /** What to add to the environment (DATA_DIR, or DATABASE_URL of a scratch database). */
+  readonly env: Record<string, string>;
+  readonly driver: TestDriver;
+  drop(): Promise<void>;
+}
+
+/** A fresh store on `driver`: a PGlite folder, or a scratch database on DATABASE_URL's server. */
+export async function processStore(driver: TestDriver, prefix: string): Promise<ProcessStore> {
+  if (driver === 'postgres') {
+    const scratch = await createScratchDatabase(testDatabaseUrl()!, prefix);
+    return { env: { DATABASE_URL: scratch.url }, driver, drop: () => scratch.drop() };
+  }
+  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  return {
+    env: { DATA_DIR: join(dir, 'data'), DATABASE_URL: '' },
+    driver,
+    drop: () => rm(dir, { recursive: true, force: true }),
+  };
 }

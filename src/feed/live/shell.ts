@@ -16,6 +16,8 @@
  *   `bars` symbol: `[DOWN.at aligned down to the bar, UP.at aligned down)`; the window holding the
  *   reconnect instant streams normally. Results go to the sink as `BACKFILL`. The same range is
  *   asked again after `backfillRetriesMs` (1 and 16 minutes), for minutes the history lagged on.
+ *   A followed `TRADES` symbol gets the trades of `[DOWN.at's minute, UP.at)` from the trade
+ *   history (delivered through `trades`; the tree keeps one trade per id).
  * - **Stop.** A `stop` effect (bad keys, no entitlement) closes for good and reports a fatal DOWN.
  *
  * Instants reported to the sink come from `now` (the feed's clock, which a rehearsal may run
@@ -32,6 +34,7 @@ import type {
   FeedSink,
   FeedState,
   FeedSubscription,
+  FeedTrade,
   LiveFeed,
 } from './types.ts';
 
@@ -42,6 +45,14 @@ export type BarHistory = (
   from: Instant,
   to: Instant,
   onPage: (bars: FeedBar[]) => void,
+) => Promise<number>;
+
+/** Reads a provider's trade history: calls `onPage` per page, returns the request count. */
+export type TradeHistory = (
+  symbols: readonly string[],
+  from: Instant,
+  to: Instant,
+  onPage: (trades: FeedTrade[]) => void,
 ) => Promise<number>;
 
 /** Options of a stream feed. */
@@ -56,6 +67,8 @@ export interface StreamFeedOptions {
   readonly history: BarHistory;
   /** Base intervals the provider's history serves (`1m`, `1s`). */
   readonly historyIntervals: readonly string[];
+  /** The provider's REST trade history (backfill of `TRADES` symbols). */
+  readonly tradeHistory?: TradeHistory;
   readonly sink: FeedSink;
   /** The feed's clock (default Date.now). */
   readonly now?: () => Instant;
@@ -152,32 +165,47 @@ export class StreamFeed implements LiveFeed {
 
   private async runBackfill(request: BackfillRequest): Promise<BackfillResult> {
     const failed: Array<{ symbol: string; reason: string }> = [];
-    if (!this.options.historyIntervals.includes(request.baseInterval)) {
-      for (const symbol of request.symbols) {
-        failed.push({ symbol, reason: `${this.name} has no ${request.baseInterval} bar history` });
-      }
-      return { bars: 0, requests: 0, failed };
+    const trades = request.data === 'TRADES';
+    const history = this.options.tradeHistory;
+    let why: string | null = null;
+    if (trades && !history) why = `${this.name} has no trade history`;
+    if (!trades && !this.options.historyIntervals.includes(request.baseInterval)) {
+      why = `${this.name} has no ${request.baseInterval} bar history`;
+    }
+    if (why !== null) {
+      for (const symbol of request.symbols) failed.push({ symbol, reason: why });
+      return { bars: 0, trades: 0, requests: 0, failed };
     }
     let bars = 0;
+    let tradeCount = 0;
     let requests = 0;
-    if (request.symbols.length === 0 || request.to <= request.from) return { bars, requests, failed };
+    if (request.symbols.length === 0 || request.to <= request.from)
+      return { bars, trades: 0, requests, failed };
     try {
-      requests += await this.options.history(
-        request.symbols,
-        request.baseInterval,
-        request.from,
-        request.to,
-        (page) => {
+      if (trades) {
+        requests += await history!(request.symbols, request.from, request.to, (page) => {
           if (page.length === 0 || this.current === 'STOPPED') return;
-          bars += page.length;
-          this.options.sink.bars(page, 'BACKFILL');
-        },
-      );
+          tradeCount += page.length;
+          this.options.sink.trades(page);
+        });
+      } else {
+        requests += await this.options.history(
+          request.symbols,
+          request.baseInterval,
+          request.from,
+          request.to,
+          (page) => {
+            if (page.length === 0 || this.current === 'STOPPED') return;
+            bars += page.length;
+            this.options.sink.bars(page, 'BACKFILL');
+          },
+        );
+      }
     } catch (error) {
       const reason = this.redact((error as Error).message);
       for (const symbol of request.symbols) failed.push({ symbol, reason });
     }
-    return { bars, requests, failed };
+    return { bars, trades: tradeCount, requests, failed };
   }
 
   async close(): Promise<void> {
@@ -327,17 +355,36 @@ export class StreamFeed implements LiveFeed {
       this.retries.add(timer);
     }
     const byInterval = new Map<string, string[]>();
+    const tradeSymbols: string[] = [];
     for (const sub of this.subscriptions.values()) {
+      if (sub.channels.trades) tradeSymbols.push(sub.symbol);
       if (!sub.channels.bars) continue;
       const list = byInterval.get(sub.baseInterval) ?? [];
       list.push(sub.symbol);
       byInterval.set(sub.baseInterval, list);
     }
+    const requests: BackfillRequest[] = [];
     for (const [baseInterval, symbols] of byInterval) {
       const size = baseInterval === '1s' ? 1_000 : 60_000;
-      const from = Math.floor(start / size) * size;
-      const to = Math.floor(end / size) * size;
-      void this.backfill({ symbols, baseInterval, from, to }).then((result) => {
+      requests.push({
+        symbols,
+        baseInterval,
+        from: Math.floor(start / size) * size,
+        to: Math.floor(end / size) * size,
+      });
+    }
+    // Trades from the minute of the drop to the reconnect: the tree keeps one trade per id.
+    if (tradeSymbols.length > 0 && this.options.tradeHistory) {
+      requests.push({
+        data: 'TRADES',
+        symbols: tradeSymbols,
+        baseInterval: '1s',
+        from: Math.floor(start / 60_000) * 60_000,
+        to: end,
+      });
+    }
+    for (const request of requests) {
+      void this.backfill(request).then((result) => {
         for (const failure of result.failed) {
           this.options.sink.problem({
             feed: this.name,

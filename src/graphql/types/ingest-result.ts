@@ -110,7 +110,7 @@ const TickInputRef = builder.inputType('TickInput', {
 
 /**
  * Runs one ingest: checks access and batch size, refuses items with a malformed ts, hands the rest
- * to the service and merges the rejections back at their original positions.
+ * to the service and merges the rejections back at their original positions ({@link merge}).
  */
 function ingest<I extends { ts: DateTimeInput }, O>(
   ctx: Context,
@@ -143,14 +143,17 @@ function ingest<I extends { ts: DateTimeInput }, O>(
   return merge(ctx, kind, result, positions, rejected);
 }
 
-/** Merges the service's rejections back at the items' original positions and counts the outcome. */
+/**
+ * Merges the service's rejections back at the items' original positions, counts the outcome, and
+ * answers once the service acknowledges the accepted items (durable mode: once committed).
+ */
 function merge(
   ctx: Context,
   kind: 'bars' | 'quotes' | 'ticks',
   result: IngestResult,
   positions: readonly number[],
   rejected: RejectionItem[],
-): IngestOutcome {
+): IngestOutcome | Promise<IngestOutcome> {
   for (const r of result.rejected)
     rejected.push({ index: positions[r.index]!, code: r.code, message: r.message });
   if (rejected.length > result.rejected.length) rejected.sort((a, b) => a.index - b.index);
@@ -160,7 +163,8 @@ function merge(
     result.accepted,
     rejected.map((r) => r.code),
   );
-  return outcome;
+  if (result.accepted === 0 || ctx.service.acknowledged === undefined) return outcome;
+  return ctx.service.acknowledged().then(() => outcome);
 }
 
 builder.mutationField('ingestBars', (t) =>

@@ -1,3 +1,4 @@
+import { CALENDAR_RANGE } from '../../domain/calendar.ts';
 import { exportSession } from '../../session/export.ts';
 import type { SessionData } from '../../session/session-data.ts';
 import { instantArg, symbolArg, symbolSetArg } from '../args.ts';
@@ -121,8 +122,7 @@ builder.queryField('session', (t) =>
 builder.mutationField('startSession', (t) =>
   t.field({
     type: SessionRef,
-    description:
-      'Starts a session on a trading date (ending the active one) and reloads every configured symbol. NOT_TRADING_DAY for a weekend, holiday or closure.',
+    description: `Starts a session on a trading date (ending the active one) and reloads every configured symbol. NOT_TRADING_DAY for a weekend, holiday or closure; DATE_OUT_OF_RANGE for a date outside the supported calendar range, ${CALENDAR_RANGE.first} to ${CALENDAR_RANGE.last}.`,
     args: {
       date: t.arg({ type: 'Date', required: true, description: 'The session date (New York).' }),
       clockMode: t.arg({ type: ClockModeEnum, defaultValue: 'LIVE', description: 'How the clock moves.' }),

@@ -220,6 +220,27 @@ describe('AlpacaDecoder', () => {
     expect(decoder.decode(bytes, true).trades[0]!.ts).toBe(Date.UTC(2024, 2, 5, 14, 30, 59, 999));
   });
 
+  it('decodes MessagePack trades and quotes whatever the key order, and reports odd ones like the JSON path', () => {
+    const t = new Date(Date.UTC(2024, 2, 5, 15));
+    const frame = [
+      { S: 'AAPL', T: 't', p: 1.5, s: 2, i: 9, t, c: ['@'], x: 'V', z: 'C' },
+      { T: 't', S: 'AAPL', p: 1.5, s: 2, i: 'x-9', t },
+      { T: 'q', ap: 2, as: 1, bp: 1, bs: 3, t, S: 'AAPL' },
+      { T: 't', S: 'AAPL', p: 'high', s: 2, i: 10, t },
+      { T: 'q', S: 'AAPL', bp: 1, bs: 3, t },
+    ];
+    const out = new AlpacaDecoder().decode(encode(frame), true);
+    expect(out.trades.map((x) => [x.id, x.price, x.conditions, x.exchange])).toEqual([
+      ['9', 1.5, ['@'], 'V'],
+      ['x-9', 1.5, [], null],
+    ]);
+    expect(out.quotes).toEqual([{ symbol: 'AAPL', ts: t.getTime(), bid: 1, bidSize: 3, ask: 2, askSize: 1 }]);
+    expect(out.malformed).toEqual([
+      'a trade needs S, p, s and t (T=t AAPL)',
+      'a quote needs S, bp, bs, ap, as and t (T=q AAPL)',
+    ]);
+  });
+
   it('interns symbols and condition lists across frames (MessagePack)', () => {
     const decoder = new AlpacaDecoder();
     const frame = [{ T: 't', S: 'AAPL', i: 1, p: 1, s: 1, c: ['@', 'F', 'T', 'I'], t: new Date(0) }];
