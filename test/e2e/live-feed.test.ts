@@ -2,8 +2,8 @@
  * The README's promise, with a real `npm start` child and FEED=alpaca against the scripted fake
  * Alpaca (stream and REST over real ports), rehearsing 2024-03-05 with CLOCK_START: the LIVE
  * session of that day starts by itself with FEED_SYMBOLS loaded, the morning is backfilled, the
- * banner says the feed is connected, streamed bars arrive, killing the fake's sockets is logged as
- * an outage (DOWN then UP) and bars resume.
+ * banner says the feed is connected, `Session.feeds` shows it UP, streamed bars arrive, killing the
+ * fake's sockets is an outage (logged DOWN then UP, and in `Session.feeds`) and bars resume.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
