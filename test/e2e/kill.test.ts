@@ -177,7 +177,13 @@ describe.skipIf(serverUrl === undefined)(
           ),
         );
         const began = performance.now();
+        // At least INGEST_MS of ingest, and (on a loaded machine) until more than one batch per
+        // client is acknowledged, so the kill lands mid-stream whatever the machine's speed.
+        const deadline = began + 120_000;
         await new Promise((resolve) => setTimeout(resolve, INGEST_MS));
+        while (acked.size <= CLIENTS * 500 * 2 && performance.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         killed = true;
         await first.stop('SIGKILL');
         const seconds = (performance.now() - began) / 1000;
