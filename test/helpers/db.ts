@@ -192,11 +192,17 @@ export async function withTestDatabase<T>(
   }
 }
 
-/** Empties every table of the store (the migrations stay applied). */
+/**
+ * Empties every table of the store, whatever the migrations made (the migrator's own journal, in
+ * its schema, stays).
+ */
 export async function resetDatabase(database: Database): Promise<void> {
-  await database.db.execute(
-    sql`truncate table bars, quotes, ticks, symbol_config, session_state restart identity`,
+  const result = await database.db.execute(
+    sql`select quote_ident(tablename) as name from pg_tables where schemaname = 'public' order by 1`,
   );
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { name: string }[];
+  if (rows.length === 0) return;
+  await database.db.execute(sql.raw(`truncate table ${rows.map((r) => r.name).join(', ')} restart identity`));
 }
 
 /**
