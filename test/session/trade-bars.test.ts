@@ -353,6 +353,23 @@ describe('bars from trades: property', () => {
     );
   });
 
+  it('a correction of the trade a full book drops to make room for it is refused, not misapplied', () => {
+    const h = harness({ maxTrades: 4 });
+    const reference = new TradeReference(EXTENDED, REGULAR, 1_000);
+    const steps = [1, 0.001, 0.001, 1].map((size, i) => ({
+      kind: 'trade' as const,
+      trade: { id: String(i + 1), ts: OPEN, price: 9, size, conditions: null, tape: null },
+    }));
+    for (const message of steps) expect(h.send(message)).toBe(reference.play(message));
+    const correction = {
+      kind: 'replace' as const,
+      id: '1',
+      trade: { id: '5', ts: OPEN + 1_000, price: 9, size: 1, conditions: null, tape: null },
+    };
+    expect(h.send(correction)).toBe('TRADE_NOT_KEPT');
+    expect(all(h.day.base)).toEqual(reference.baseBars().map(values));
+  });
+
   it('a small bounded book refuses what it no longer holds, and every bar stays right', () => {
     fc.assert(
       fc.property(
