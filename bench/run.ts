@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
- * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: …`.
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: … ; cluster: … ; durable: …` (cluster: when nats-server and PostgreSQL exist).
  * Benchmarks never run as tests: these machines are shared and noisy.
  */
+import { benchCluster } from './cluster.ts';
+import { benchDurable, describeDurable } from './durable.ts';
 import { benchFeed } from './feed.ts';
 import { benchGraphql } from './graphql.ts';
 import { benchIngest } from './ingest.ts';
@@ -24,8 +26,11 @@ const persist = await benchPersist();
 const graphql = await benchGraphql();
 const feed = await benchFeed();
 console.log(
-  `feed: ${fmt(feed.messagesPerSec)} msgs/s decoded and applied over a WebSocket (decode only: ${fmt(feed.decodeOnlyPerSec)} msgs/s)`,
+  `feed: ${fmt(feed.messagesPerSec)} msgs/s decoded and applied over a WebSocket (${fmt(feed.messagesPerCpuSec)} per CPU-second; decode only: ${fmt(feed.decodeOnlyPerSec)} msgs/s)`,
 );
+
+const durable = await benchDurable();
+console.log(describeDurable(durable));
 
 const parts = [
   `ingest-1m: ${fmt(ingest.ingest1m.barsPerSec)} bars/s, ${fmt(ingest.ingest1m.bytesPerBar, 1)} B/bar`,
@@ -37,4 +42,11 @@ const parts = [
   `trades: ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
   `feed: ${fmt(feed.messagesPerSec)} msgs/s`,
 ];
+const cluster = await benchCluster();
+if (cluster) {
+  parts.push(
+    `cluster: ${fmt(cluster.barsPerSec)} bars/s, lag p99 ${fmt(cluster.lagP99Ms, 1)} ms, catch-up ${fmt(cluster.catchUpSec, 1)} s`,
+  );
+}
+parts.push(`durable: ${fmt(durable.durable.barsPerSec)} bars/s (${fmt(durable.ratio, 2)} of write-behind)`);
 console.log(parts.join('; '));

@@ -12,6 +12,8 @@ import { loopDemo, startDemo } from './feed/demo.ts';
 import { createYoga, type SessionYoga } from './graphql/yoga.ts';
 import { createMetrics, type ServiceMetrics } from './http/metrics.ts';
 import { type LiveFeedHandle, startLiveFeed } from './service/live-feed.ts';
+import { registerReplicationMetrics } from './service/replication/metrics.ts';
+import { Replica } from './service/replication/replica.ts';
 import { SessionService } from './service/session-service.ts';
 import { SessionData } from './session/session-data.ts';
 import { type Database, openDatabase } from './store/database.ts';
@@ -44,12 +46,16 @@ export interface App {
   readonly repository: Repository;
   readonly writer: StoreWriter;
   readonly metrics: ServiceMetrics;
+  /** The replica (BUS_URL set): the command log, the lease, where it stands; null for one process. */
+  readonly replica: Replica | null;
   /** Whether the demo runs (the sample was imported and its replay started). */
   readonly demo: boolean;
   /** The live feed (FEED=alpaca | polygon), or null. */
   readonly liveFeed: LiveFeedHandle | null;
   /** Readiness: started and the writer is not failing. */
   ready(): boolean;
+  /** What `/ready` shows besides its status: the replica's applied position and lag (BUS_URL set). */
+  readyDetails(): Record<string, unknown>;
   /**
    * Stops the replay, disposes yoga (ends subscriptions), flushes pending writes, closes the database
    * (unless it was handed in as `database`).
@@ -74,23 +80,67 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBacklog: options.writeBacklog ?? 1_000_000,
     log: logger.child({ component: 'writer' }),
   });
-  const now = options.now ?? rehearsalClock(options.clock ?? null);
+  let replica: Replica | null = null;
+  const wallClock = options.now ?? rehearsalClock(options.clock ?? null);
+  // A replica's LIVE clock is the applied record's time (src/service/replication/applier.ts).
+  const now = options.busUrl ? () => (replica ? replica.now() : wallClock()) : wallClock;
   const session = new SessionData({ now });
-  const service = new SessionService(session, repository, writer);
+  if (options.busUrl) {
+    try {
+      if (options.feed && options.feed.kind !== 'none') {
+        throw new Error(
+          'FEED with BUS_URL is not supported yet: run the live feed in a single-process service',
+        );
+      }
+      replica = await Replica.start({
+        busUrl: options.busUrl,
+        ...(options.replicaId ? { replicaId: options.replicaId } : {}),
+        session,
+        store: repository,
+        writer,
+        logger: logger.child({ component: 'replica' }),
+        leaseTtlMs: options.leaseTtlMs ?? 3000,
+        maxRetained: options.writeBacklog ?? 1_000_000,
+        wallClock,
+      });
+    } catch (error) {
+      await writer.close().catch(() => undefined);
+      if (ownsDatabase) await database.close();
+      throw error;
+    }
+  }
+  const service = replica
+    ? replica.service
+    : new SessionService(session, repository, writer, {
+        writeMode: options.writeMode ?? (database.driver === 'postgres' ? 'durable' : 'write-behind'),
+        ackTimeoutMs: options.writeAckTimeoutMs ?? 10_000,
+      });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  if (replica) registerReplicationMetrics(metrics.registry, replica);
   const yoga = createYoga({
-    service,
+    service: replica ?? service,
     createLoaders: () => createLoaders(repository),
     adminToken: options.adminToken,
     logger: logger.child({ component: 'graphql' }),
     metrics: metrics.graphql,
   });
-  metrics.setSources({ subscribers: () => yoga.pubsub.subscribers, writerBacklog: () => writer.backlog });
+  metrics.setSources({
+    subscribers: () => yoga.pubsub.subscribers,
+    writerBacklog: () => writer.backlog,
+    trades: () => session.tradeCounters,
+    eventListeners: () => ({
+      bar: session.events.count('bar'),
+      baseBar: session.events.count('baseBar'),
+      session: session.events.count('session'),
+      marketData: session.events.count('marketData'),
+    }),
+  });
 
   let stopLoop: (() => void) | null = null;
   let liveFeed: LiveFeedHandle | null = null;
   try {
-    const restored = await service.restore();
+    // A replica rebuilds from the log (and the store), not here.
+    const restored = replica ? false : await service.restore();
     if (restored) {
       logger.info(
         { date: session.date, symbols: session.activeSymbols() },
@@ -122,10 +172,21 @@ export async function createApp(options: AppOptions): Promise<App> {
         now,
         hasSymbolConfigs: async () => (await repository.listSymbolConfigs()).length > 0,
       });
+      const running = liveFeed;
+      metrics.setSources({
+        subscribers: () => yoga.pubsub.subscribers,
+        writerBacklog: () => writer.backlog,
+        feed: () => {
+          const counts = running.ingest.counts();
+          const status = running.controller.status();
+          return { feed: status.feed, up: status.state === 'UP', outages: status.outages.length, ...counts };
+        },
+      });
     }
   } catch (error) {
     await liveFeed?.controller.dispose();
     service.dispose();
+    await replica?.dispose();
     await writer.close().catch(() => undefined);
     if (ownsDatabase) await database.close();
     throw error;
@@ -140,9 +201,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     repository,
     writer,
     metrics,
+    replica,
     demo: stopLoop !== null,
     liveFeed,
-    ready: () => writer.status().healthy,
+    ready: () => writer.status().healthy && (replica?.ready() ?? true),
+    readyDetails: () => (replica ? { replication: replica.status() } : {}),
     dispose() {
       disposed ??= (async () => {
         stopLoop?.();
@@ -150,6 +213,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await service
           .flushState()
           .catch((error: unknown) => logger.warn({ err: error }, 'session state not saved'));
+        await replica?.dispose();
         service.dispose();
         await yoga.dispose();
         await writer.close();

@@ -23,6 +23,23 @@ export interface AppConfig {
   readonly writeDelayMs: number;
   /** Most changes held for writing while the database is unreachable (WRITE_BACKLOG; default 1,000,000). */
   readonly writeBacklog: number;
+  /**
+   * WRITE_MODE: `durable` (an ingest mutation answers once its items are committed) or
+   * `write-behind` (it answers at once; they are committed within WRITE_DELAY_MS). Unset: durable
+   * on PostgreSQL (DATABASE_URL), write-behind on the embedded store (README, "Durability").
+   */
+  readonly writeMode: WriteMode | undefined;
+  /** How long a durable ingest waits for its commit before answering STORE_UNAVAILABLE (WRITE_ACK_TIMEOUT_MS; default 10,000). */
+  readonly writeAckTimeoutMs: number;
+  /**
+   * NATS JetStream URL of the replicas' command log (BUS_URL, `nats://host:port`); unset → one
+   * process, no replication (docs/scaling.md).
+   */
+  readonly busUrl: string | undefined;
+  /** This replica's id (REPLICA_ID); unset → generated. */
+  readonly replicaId: string | undefined;
+  /** Life of an unrenewed lease, the bound of a holder's failover (LEASE_TTL_MS; default 3,000). */
+  readonly leaseTtlMs: number;
   /** The live feed (FEED and its provider's variables); `none` by default. */
   readonly feed: FeedConfig;
   /** The rehearsal clock (CLOCK_START, CLOCK_SPEED); null = the real wall clock. */
@@ -65,6 +82,12 @@ export type FeedConfig =
       readonly restUrl: string;
     });
 
+/** When an ingest mutation answers: after its items are committed, or at once (written within the delay). */
+export type WriteMode = 'durable' | 'write-behind';
+
+/** The write modes. */
+export const WRITE_MODES: readonly WriteMode[] = ['durable', 'write-behind'];
+
 /**
  * Reads the configuration from environment variables and command-line flags (flags win).
  * @throws Error with a clear message for a malformed value
@@ -81,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     strict: true,
   });
   const databaseUrl = env['DATABASE_URL'] || undefined;
+  const bus = env['BUS_URL'] || undefined;
   const feed = loadFeedConfig(env);
   return {
     port: integer('PORT', values.port ?? env['PORT'] ?? '4000', 0, 65_535),
@@ -88,14 +112,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     databaseUrl,
     dataDir: values['data-dir'] ?? env['DATA_DIR'] ?? './data',
     adminToken: env['ADMIN_TOKEN'] || undefined,
-    demo: !values['no-demo'] && databaseUrl === undefined && env['DEMO'] !== '0' && feed.kind === 'none',
+    demo:
+      !values['no-demo'] &&
+      databaseUrl === undefined &&
+      bus === undefined &&
+      env['DEMO'] !== '0' &&
+      feed.kind === 'none',
     logLevel: env['LOG_LEVEL'] ?? 'info',
     logFormat: oneOf('LOG_FORMAT', env['LOG_FORMAT'] || undefined, ['pretty', 'json'] as const),
     writeDelayMs: integer('WRITE_DELAY_MS', env['WRITE_DELAY_MS'] ?? '100', 1, 60_000),
     writeBacklog: integer('WRITE_BACKLOG', env['WRITE_BACKLOG'] ?? '1000000', 1_000, 100_000_000),
+    writeMode: oneOf('WRITE_MODE', env['WRITE_MODE'] || undefined, WRITE_MODES),
+    writeAckTimeoutMs: integer('WRITE_ACK_TIMEOUT_MS', env['WRITE_ACK_TIMEOUT_MS'] ?? '10000', 1, 600_000),
+    busUrl: busUrl(env['BUS_URL'] || undefined),
+    replicaId: replicaId(env['REPLICA_ID'] || undefined),
+    leaseTtlMs: integer('LEASE_TTL_MS', env['LEASE_TTL_MS'] ?? '3000', 500, 60_000),
     feed,
     clock: parseRehearsalClock(env['CLOCK_START'], env['CLOCK_SPEED']),
   };
+}
+
+function busUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  for (const part of raw.split(',')) {
+    if (!/^(nats|tls):\/\/[^\s/]+(:\d+)?$/.test(part.trim())) {
+      throw new Error(`BUS_URL must be nats://host:port (comma-separated for several), got "${raw}"`);
+    }
+  }
+  return raw;
+}
+
+function replicaId(raw: string | undefined): string | undefined {
+  if (raw !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(raw)) {
+    throw new Error(`REPLICA_ID must be 1 to 64 letters, digits, _ or -, got "${raw}"`);
+  }
+  return raw;
 }
 
 function loadFeedConfig(env: NodeJS.ProcessEnv): FeedConfig {

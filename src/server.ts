@@ -2,8 +2,12 @@
  * `npm start`: reads the configuration (environment, mirrored by flags), builds the app
  * (src/app.ts), serves it on HOST:PORT — the dashboard on /, GraphQL over HTTP, SSE and WebSocket
  * on /graphql, plus /export, /export/bars.csv, /export/gaps.csv, /health, /ready and /metrics —
- * and on SIGINT or SIGTERM closes the server, ends every subscription, flushes pending writes and
- * closes the database. Logs are readable lines on a terminal, JSON otherwise (src/lib/logger.ts). When ADMIN_TOKEN is unset a token is generated and printed.
+ * and on SIGINT, SIGTERM or SIGHUP (or a crash) closes the server, ends every subscription, flushes
+ * every acknowledged write and closes the database (see `stop` below). Run it as
+ * `node --import tsx src/server.ts` (what `npm start` does), not through the `tsx` wrapper: that
+ * one relays a signal twice when the process is slow to take it. Logs are readable lines on a
+ * terminal, JSON otherwise (src/lib/logger.ts). When ADMIN_TOKEN is unset a token is generated and
+ * printed.
  */
 import { randomBytes } from 'node:crypto';
 import { createApp } from './app.ts';
@@ -24,8 +28,16 @@ const http = await listen({
   port: config.port,
   metrics: app.metrics,
   ready: () => app.ready(),
+  readyDetails: () => app.readyDetails(),
   onError: (error) => logger.error({ err: error }, 'request failed'),
 });
+
+/** What the banner says of acknowledgements (README, "Durability"). */
+function writesLine(): string {
+  if (app.replica) return 'replicated (an ingest answers once its batch is in the command log)';
+  if (app.service.writeMode === 'durable') return 'durable (an ingest answers once its items are committed)';
+  return `write-behind (committed within ${config.writeDelayMs} ms of the answer; WRITE_MODE=durable to wait for the commit)`;
+}
 
 const graphqlUrl = `${http.url}/graphql`;
 const demo = app.demo
@@ -47,6 +59,7 @@ console.log(`
 Dashboard (open in a browser): ${http.url}/
   Session data service listening on ${http.url}
   GraphiQL: ${graphqlUrl}
+  writes: ${writesLine()}
   admin token${generatedToken ? ' (generated; set ADMIN_TOKEN to choose one)' : ''}: ${adminToken}
 ${demo}${feed}${clock}
 Try:
@@ -57,27 +70,54 @@ Try:
   export       curl -s '${http.url}/export?symbols=SPY' | head -c 600
 `);
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) {
-    logger.warn({ signal }, 'second signal: exiting now');
-    process.exit(1);
+/**
+ * Stopping: one stop per process, whatever asks for it and how often. A signal (SIGINT, SIGTERM,
+ * SIGHUP) or a crash starts it: the server stops accepting, ends subscriptions and connections,
+ * then the app flushes every acknowledged write and closes the store. A second signal — `npm start`
+ * forwards the process group's signal again, a user presses Ctrl-C twice — only closes the open
+ * connections at once: the flush still runs to its end, so a stop never drops what was
+ * acknowledged. Past SHUTDOWN_DEADLINE_MS (longer than the writer's own close timeout, which
+ * reports what it could not write) the process exits anyway.
+ */
+const SHUTDOWN_DEADLINE_MS = 45_000;
+let stopping: Promise<void> | null = null;
+function stop(reason: string, exitCode: number): void {
+  if (stopping !== null) {
+    logger.warn(
+      { reason },
+      'already stopping: open connections close now; acknowledged writes are flushed first',
+    );
+    http.server.closeAllConnections();
+    return;
   }
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  const timer = setTimeout(() => {
-    logger.error('shutdown took longer than 15 s: exiting');
+  logger.info({ reason }, 'shutting down');
+  setTimeout(() => {
+    logger.error({ backlog: app.writer.backlog }, 'shutdown took longer than 45 s: exiting');
     process.exit(1);
-  }, 15_000);
-  timer.unref();
-  try {
-    await http.close();
-    await app.dispose();
-    process.exit(0);
-  } catch (error) {
-    logger.error({ err: error }, 'shutdown failed');
-    process.exit(1);
-  }
+  }, SHUTDOWN_DEADLINE_MS).unref();
+  stopping = (async () => {
+    let code = exitCode;
+    try {
+      await http.close();
+    } catch (error) {
+      logger.error({ err: error }, 'closing the server failed');
+      code = 1;
+    }
+    try {
+      await app.dispose();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      code = 1;
+    }
+    process.exit(code);
+  })();
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal, 0));
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception');
+  stop('uncaughtException', 1);
+});
+process.on('unhandledRejection', (error) => {
+  logger.fatal({ err: error }, 'unhandled rejection');
+  stop('unhandledRejection', 1);
+});

@@ -88,3 +88,19 @@ describe('loadConfig: the live feed', () => {
     throw new Error('expected a refusal');
   });
 });
+
+describe('loadConfig: the write mode', () => {
+  it('reads WRITE_MODE and WRITE_ACK_TIMEOUT_MS; unset, the app decides by driver', () => {
+    expect(loadConfig({}).writeMode).toBeUndefined();
+    expect(loadConfig({}).writeAckTimeoutMs).toBe(10_000);
+    expect(loadConfig({ WRITE_MODE: 'durable' }).writeMode).toBe('durable');
+    expect(loadConfig({ WRITE_MODE: 'write-behind', WRITE_ACK_TIMEOUT_MS: '250' })).toMatchObject({
+      writeMode: 'write-behind',
+      writeAckTimeoutMs: 250,
+    });
+    expect(() => loadConfig({ WRITE_MODE: 'fast' })).toThrow(
+      'WRITE_MODE must be one of durable, write-behind',
+    );
+    expect(() => loadConfig({ WRITE_ACK_TIMEOUT_MS: '0' })).toThrow('WRITE_ACK_TIMEOUT_MS');
+  });
+});

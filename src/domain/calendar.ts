@@ -398,6 +398,25 @@ export function sessionWindow(date: IsoDate, extendedHours: boolean): TimeWindow
   return extendedHours ? entry.extended : entry.regular;
 }
 
+/**
+ * The dates the calendar is known to be right for (the rules above were checked against the
+ * exchange's published calendars for 2000–2035). Sessions start only on dates inside it.
+ */
+export const CALENDAR_RANGE: { readonly first: IsoDate; readonly last: IsoDate } = {
+  first: '2000-01-01',
+  last: '2035-12-31',
+};
+
+/** Whether a `YYYY-MM-DD` date lies inside {@link CALENDAR_RANGE}. */
+export function inCalendarRange(date: IsoDate): boolean {
+  return date >= CALENDAR_RANGE.first && date <= CALENDAR_RANGE.last;
+}
+
+/** The message of a date outside {@link CALENDAR_RANGE}. */
+export function outOfCalendarRange(date: IsoDate): string {
+  return `${date} is outside the supported calendar range ${CALENDAR_RANGE.first} to ${CALENDAR_RANGE.last}`;
+}
+
 /** Whether `value` is a strict `YYYY-MM-DD` string naming a real calendar date. */
 export function isIsoDate(value: string): boolean {
   return parseIsoDate(value) !== null;

@@ -2,6 +2,7 @@
 export type ServiceErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_TRADING_DAY'
+  | 'DATE_OUT_OF_RANGE'
   | 'NO_SESSION'
   | 'CLOCK_MODE'
   | 'CLOCK_BACKWARDS'

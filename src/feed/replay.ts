@@ -61,6 +61,8 @@ export class ReplayDriver {
   private paused = false;
   private finished = false;
   private stopped = false;
+  /** While start() reads the first symbols: nothing plays before every one of them is queued. */
+  private starting = false;
   private readonly offLoaded: () => void;
   readonly speed: number;
 
@@ -71,34 +73,58 @@ export class ReplayDriver {
   ) {
     this.speed = options.speed ?? 60;
     this.offLoaded = service.session.events.on('session', (event) => {
-      if (event.kind === 'SYMBOL_LOADED' && event.symbol) this.addSymbol(event.symbol).catch(() => undefined);
+      if (event.kind !== 'SYMBOL_LOADED' || !event.symbol) return;
+      // The load installed the stored bars ending by the clock of this very moment.
+      const installedUntil = service.session.time ?? Number.NEGATIVE_INFINITY;
+      this.addSymbols([event.symbol], installedUntil).catch(() => undefined);
     });
   }
 
-  /** Reads the loaded symbols' bars after the clock and starts playing. */
+  /** Reads the loaded symbols' bars after the clock (in one read) and starts playing. */
   async start(): Promise<void> {
-    for (const symbol of this.service.session.loadedSymbols()) await this.addSymbol(symbol);
+    const installedUntil = this.service.session.time ?? Number.NEGATIVE_INFINITY;
+    this.starting = true;
+    try {
+      await this.addSymbols(this.service.session.loadedSymbols(), installedUntil);
+    } finally {
+      this.starting = false;
+    }
     this.schedule(0);
   }
 
-  private async addSymbol(symbol: string): Promise<void> {
+  /**
+   * Queues the stored bars of symbols whose load installed those ending by `installedUntil`: exactly
+   * the bars the load did not install. The clock is taken when the load completed, never after the
+   * read, which other symbols' bars may have moved it past: every stored bar is played once.
+   */
+  private async addSymbols(symbols: readonly string[], installedUntil: number): Promise<void> {
     const session = this.service.session;
-    const data = session.symbol(symbol);
-    if (!data || session.date === null) return;
-    const [rows = []] = await this.store.readSessionBars([
-      { symbol: data.symbol, interval: data.baseInterval, date: session.date },
-    ]);
-    const clock = session.time ?? Number.NEGATIVE_INFINITY;
-    // Exactly the bars the load did not install (it takes those ending at or before the clock).
-    const baseMs = data.day.base.spec.ms;
-    const fresh = rows
-      .filter((bar) => bar.ts + baseMs > clock && bar.ts >= data.window.start && bar.ts < data.window.end)
-      .map((bar) => ({ ...bar, symbol: data.symbol }));
-    const rest = this.queue.slice(this.position).filter((bar) => bar.symbol !== data.symbol);
+    const date = session.date;
+    if (date === null) return;
+    const entries = symbols.flatMap((symbol) => {
+      const data = session.symbol(symbol);
+      return data ? [data] : [];
+    });
+    if (entries.length === 0) return;
+    const rows = await this.store.readSessionBars(
+      entries.map((data) => ({ symbol: data.symbol, interval: data.baseInterval, date })),
+    );
+    const added = new Set(entries.map((data) => data.symbol));
+    const fresh = entries.flatMap((data, i) => {
+      if (session.symbol(data.symbol) !== data || session.date !== date) return [];
+      const baseMs = data.day.base.spec.ms;
+      return (rows[i] ?? [])
+        .filter(
+          (bar) =>
+            bar.ts + baseMs > installedUntil && bar.ts >= data.window.start && bar.ts < data.window.end,
+        )
+        .map((bar) => ({ ...bar, symbol: data.symbol }));
+    });
+    const rest = this.queue.slice(this.position).filter((bar) => !added.has(bar.symbol));
     this.queue = [...rest, ...fresh].sort((a, b) => a.ts - b.ts);
     this.position = 0;
-    if (!this.symbols.includes(data.symbol)) this.symbols.push(data.symbol);
-    if (this.timer === null && this.queue.length > 0) this.schedule(0);
+    for (const symbol of added) if (!this.symbols.includes(symbol)) this.symbols.push(symbol);
+    if (!this.starting && this.timer === null && this.queue.length > 0) this.schedule(0);
   }
 
   private schedule(delay: number): void {

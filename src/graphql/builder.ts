@@ -8,7 +8,7 @@
  */
 import SchemaBuilder from '@pothos/core';
 import { GraphQLError, Kind, type ValueNode } from 'graphql/index.js';
-import { isIsoDate } from '../domain/calendar.ts';
+import { CALENDAR_RANGE, inCalendarRange, isIsoDate, outOfCalendarRange } from '../domain/calendar.ts';
 import { parseInstant } from '../domain/instant.ts';
 import type { Instant, IsoDate } from '../domain/types.ts';
 import type { Context } from './context.ts';
@@ -69,6 +69,11 @@ function parseDate(value: unknown): IsoDate {
       { extensions: { code: 'BAD_USER_INPUT' } },
     );
   }
+  if (!inCalendarRange(value)) {
+    throw new GraphQLError(outOfCalendarRange(value), {
+      extensions: { code: 'DATE_OUT_OF_RANGE', http: { status: 400 } },
+    });
+  }
   return value;
 }
 
@@ -92,7 +97,7 @@ builder.scalarType('DateTime', {
 });
 
 builder.scalarType('Date', {
-  description: 'Exchange-local calendar date (America/New_York), YYYY-MM-DD.',
+  description: `Exchange-local calendar date (America/New_York), YYYY-MM-DD. Input must lie in the supported calendar range, ${CALENDAR_RANGE.first} to ${CALENDAR_RANGE.last} (DATE_OUT_OF_RANGE otherwise).`,
   serialize: (value) => value,
   parseValue: parseDate,
   parseLiteral: (node) => parseDate(literalValue(node)),

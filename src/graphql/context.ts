@@ -3,6 +3,7 @@
  * session service, the per-request loaders of stored bars and the metrics. Implemented below the
  * GraphQL layer (`src/service/`, `src/store/`, `src/http/metrics.ts`), wired in `src/app.ts`.
  */
+import type { FeedState, FeedStatus } from '../domain/feed-health.ts';
 import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
@@ -34,13 +35,22 @@ export interface GraphqlService {
   advanceClock(to: Instant): Promise<void>;
   loadSymbol(input: SymbolSettingsInput): Promise<SymbolSessionData>;
   removeSymbol(symbol: string): Promise<boolean>;
-  ingestBars(bars: readonly BarInput[]): IngestResult;
-  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult;
-  ingestTicks(ticks: readonly TickInput[]): IngestResult;
+  /** Ingest: a promise on a replica (answered once the batch is in the log and applied there). */
+  ingestBars(bars: readonly BarInput[]): IngestResult | Promise<IngestResult>;
+  ingestQuotes(quotes: readonly QuoteInput[]): IngestResult | Promise<IngestResult>;
+  ingestTicks(ticks: readonly TickInput[]): IngestResult | Promise<IngestResult>;
+  /** Records a feed's status (and persists it when there is a store). */
+  reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): Promise<FeedState>;
+  /**
+   * Resolves when what was ingested may be acknowledged: committed to the store in durable mode,
+   * at once in write-behind mode. Rejects with STORE_UNAVAILABLE when the commit does not come.
+   * A replica has none: its batches are acknowledged once they are in the command log.
+   */
+  acknowledged?(): Promise<void>;
   /** Pauses the running replay; false when none runs. */
-  pauseReplay?(): boolean;
+  pauseReplay?(): boolean | Promise<boolean>;
   /** Resumes a paused replay; false when none runs. */
-  resumeReplay?(): boolean;
+  resumeReplay?(): boolean | Promise<boolean>;
   /** Where the replay stands; null when no replay runs. */
   replayStatus?(): ReplayStatus | null;
 }

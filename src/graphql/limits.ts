@@ -20,6 +20,11 @@ export interface Limits {
   /** Most lexical tokens in one document (graphql-armor max-tokens). Send big batches as variables. */
   readonly maxTokens: number;
   /**
+   * Deepest nesting of brackets, braces and parentheses in a document (DEPTH_LIMIT above it) and
+   * of arrays and objects in the variables (BAD_USER_INPUT above it); src/graphql/request-shape.ts.
+   */
+  readonly maxNesting: number;
+  /**
    * Highest static cost of one operation (graphql-armor cost-limit: objects 2, scalars 1, ×1.5 per
    * level, × the literal `first`/`last` of a field). The default admits reading one whole page of
    * 10,000 bars with every field through session → symbols → intervals (about 2.2 million); what
@@ -46,6 +51,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxDepth: 10,
   maxAliases: 30,
   maxTokens: 2_000,
+  maxNesting: 32,
   maxCost: 5_000_000,
   maxDirectives: 10,
   subscriberQueue: 1_000,

@@ -12,17 +12,25 @@
  */
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import { type GraphQLError, getOperationAST, type ValidationContext } from 'graphql/index.js';
+import {
+  type ExecutionResult,
+  type GraphQLError,
+  getOperationAST,
+  type ValidationContext,
+} from 'graphql/index.js';
+import { createHandler as createSseHandler } from 'graphql-sse/lib/use/fetch';
 import { createYoga as createYogaServer, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { adminAccess } from './auth.ts';
 import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './context.ts';
 import { createMaskError, type ErrorLog } from './errors.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
 import { hotPathPlugin } from './hot-path.ts';
+import { httpRefusalsPlugin } from './http-refusals.ts';
 import { jsonAnswersPlugin } from './json-answers.ts';
 import { type Limits, resolveLimits } from './limits.ts';
+import { type OperationEntry, OperationEntry as Operations } from './operation.ts';
 import { SessionPubSub } from './pubsub.ts';
+import { requestShapePlugin } from './request-shape.ts';
 import { type ResultCacheOptions, resultCachePlugin } from './result-cache.ts';
 import { schema } from './schema/index.ts';
 
@@ -65,6 +73,8 @@ export type SessionYoga = YogaServerInstance<Record<string, unknown>, Context> &
   /** Subscriber streams (closed when the yoga server is disposed). */
   readonly pubsub: SessionPubSub;
   readonly limits: Limits;
+  /** Operations of the streaming transports (graphql-ws; graphql-sse's single connection mode). */
+  readonly operations: OperationEntry;
 };
 
 const EXAMPLE_QUERY = `# Everything about the session's symbols in one request
@@ -126,22 +136,47 @@ function bodyLimitPlugin(maxBytes: number): Plugin {
 
 /**
  * The graphql-sse protocol's single connection mode (PUT reserves a stream, the token header or
- * query parameter addresses it) on /graphql. Distinct connections mode — a POST or GET with
- * `Accept: text/event-stream` — is yoga's own SSE and needs nothing extra.
+ * query parameter addresses it) on /graphql, its operations through {@link OperationEntry} like
+ * graphql-ws'. Distinct connections mode — a POST or GET with `Accept: text/event-stream` — is
+ * yoga's own SSE and needs nothing extra.
  */
-function singleConnectionSsePlugin(): Plugin {
-  const inner = useGraphQLSSE({ endpoint: '/graphql' }) as Plugin;
+function singleConnectionSsePlugin(operations: () => OperationEntry): Plugin {
+  const contexts = new WeakMap<Request, Record<string, unknown>>();
+  let handler: ((request: Request) => Promise<Response>) | null = null;
   return {
-    ...(inner.onYogaInit ? { onYogaInit: inner.onYogaInit } : {}),
-    onRequest(payload) {
-      const { request } = payload;
+    onYogaInit({ yoga }) {
+      handler = createSseHandler(
+        {
+          onSubscribe: async (request, params) => {
+            const entry = operations();
+            const prepared = await entry.prepare(
+              { ...contexts.get(request.raw), request: request.raw },
+              params,
+            );
+            // graphql-sse sends what it gets as JSON: formatted errors are what it would make of them.
+            if ('errors' in prepared)
+              return {
+                data: null,
+                errors: entry.formatErrors(prepared.errors),
+              } as unknown as ExecutionResult;
+            return (await entry.run(prepared.args)) as ExecutionResult;
+          },
+          onNext: (_ctx, _request, result) =>
+            operations().formatResult(result as ExecutionResult) as unknown as ExecutionResult,
+        },
+        yoga.fetchAPI,
+      );
+    },
+    onRequest({ request, endResponse, serverContext }) {
       const url = new URL(request.url);
       const single =
         request.method === 'PUT' ||
         (request.method === 'DELETE' && url.searchParams.has('token')) ||
         request.headers.has('x-graphql-event-stream-token') ||
         url.searchParams.has('token');
-      if (single) return inner.onRequest?.(payload);
+      if (!single || handler === null) return;
+      contexts.set(request, serverContext as Record<string, unknown>);
+      return handler(request).then(endResponse);
     },
   };
 }
@@ -149,7 +184,9 @@ function singleConnectionSsePlugin(): Plugin {
 function codeRejections(code: string) {
   return [
     (_ctx: ValidationContext | null, error: GraphQLError) => {
-      (error.extensions as Record<string, unknown>)['code'] = code;
+      const extensions = error.extensions as Record<string, unknown>;
+      extensions['code'] = code;
+      extensions['http'] = { spec: true, status: 400 };
     },
   ];
 }
@@ -171,6 +208,8 @@ export function createYoga(deps: YogaDeps): SessionYoga {
   const session = deps.service.session;
   const pubsub = new SessionPubSub(session.events, limits.subscriberQueue);
   const logger = deps.logger ?? null;
+  const maskError = createMaskError(logger);
+  let operations: OperationEntry | null = null;
   const yoga = createYogaServer<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -186,7 +225,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
           error: (...args: unknown[]) => logger.error({ args: args.map(String) }, 'graphql'),
         }
       : false,
-    maskedErrors: { maskError: createMaskError(logger) },
+    maskedErrors: { maskError },
     context: (initial): Context => ({
       service: deps.service,
       session,
@@ -200,7 +239,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
     }),
     plugins: [
       bodyLimitPlugin(limits.maxBodyBytes),
-      singleConnectionSsePlugin(),
+      singleConnectionSsePlugin(() => operations!),
       EnvelopArmorPlugin({
         maxDepth: { n: limits.maxDepth, onReject: codeRejections('DEPTH_LIMIT') },
         maxAliases: { n: limits.maxAliases, onReject: codeRejections('ALIAS_LIMIT') },
@@ -209,6 +248,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
         costLimit: { maxCost: limits.maxCost, onReject: codeRejections('COST_LIMIT') },
         blockFieldSuggestion: { enabled: true },
       }),
+      requestShapePlugin(limits),
       ...(deps.resultCache === false ? [] : [resultCachePlugin(session, deps.resultCache ?? {})]),
       jsonAnswersPlugin(),
       useGraphQlJit(
@@ -220,7 +260,9 @@ export function createYoga(deps: YogaDeps): SessionYoga {
       ),
       ...(deps.hotPath === false ? [] : [hotPathPlugin()]),
       disposePlugin(pubsub),
+      httpRefusalsPlugin(),
     ],
   });
-  return Object.assign(yoga, { pubsub, limits }) as SessionYoga;
+  operations = new Operations(yoga as never, maskError);
+  return Object.assign(yoga, { pubsub, limits, operations }) as SessionYoga;
 }

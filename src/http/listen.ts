@@ -1,16 +1,22 @@
 /**
  * The HTTP server: plain routes (src/http/routes.ts), GraphQL over HTTP and SSE (yoga) and
- * GraphQL over WebSocket (graphql-ws protocol) on the same `/graphql` path, request metrics, a
- * request body limit, and a clean close.
+ * GraphQL over WebSocket (graphql-ws protocol, src/http/graphql-ws.ts) on the same `/graphql` path,
+ * request metrics, a request body limit, coded answers to what Node's HTTP parser refuses, and a
+ * clean close.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql/index.js';
-import { GraphQLError } from 'graphql/index.js';
-import { useServer } from 'graphql-ws/use/ws';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { SessionYoga } from '../graphql/yoga.ts';
 import type { SessionData } from '../session/session-data.ts';
+import { serveGraphqlWs } from './graphql-ws.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { handleRoute, routeOf } from './routes.ts';
 
@@ -23,6 +29,8 @@ export interface ListenOptions {
   readonly port: number;
   readonly metrics?: ServiceMetrics | null;
   readonly ready?: () => boolean | Promise<boolean>;
+  /** More for the `/ready` body (see RouteDeps). */
+  readonly readyDetails?: () => Record<string, unknown>;
   /** Receives unexpected errors of the plain routes. */
   readonly onError?: (error: unknown) => void;
 }
@@ -46,10 +54,30 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
   res.end(body);
 }
 
-type EnvelopedRoot = {
-  execute: (args: ExecutionArgs) => unknown;
-  subscribe: (args: ExecutionArgs) => unknown;
-};
+/**
+ * What Node's HTTP parser refuses before any handler runs (malformed HTTP, a head above the header
+ * size limit) gets a coded JSON answer too, then the connection is closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'HEADERS_TOO_LARGE',
+          'the request head (URL and headers) is larger than 16 KiB: send the query in a POST body',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+        : [400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
 
 /** Starts listening. */
 export async function listen(options: ListenOptions): Promise<HttpService> {
@@ -69,6 +97,7 @@ export async function listen(options: ListenOptions): Promise<HttpService> {
         session: options.session,
         metrics: metrics ?? null,
         ...(options.ready ? { ready: options.ready } : {}),
+        ...(options.readyDetails ? { readyDetails: options.readyDetails } : {}),
       },
       req,
       res,
@@ -94,49 +123,10 @@ export async function listen(options: ListenOptions): Promise<HttpService> {
       });
   });
 
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket));
+
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBody });
-  const wsDisposable = useServer(
-    {
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
-      onSubscribe: async (ctx, id, payload) => {
-        const running = Object.keys(ctx.subscriptions).filter((key) => key !== id).length;
-        if (running >= yoga.limits.maxOperationsPerSocket) {
-          return [
-            new GraphQLError(
-              `at most ${yoga.limits.maxOperationsPerSocket} operations may run at once on one connection`,
-              { extensions: { code: 'TOO_MANY_OPERATIONS' } },
-            ),
-          ];
-        }
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-        });
-        let document: ReturnType<typeof enveloped.parse>;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        return args;
-      },
-    },
-    wsServer,
-  );
+  const closeSockets = serveGraphqlWs(wsServer, yoga, options.onError);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -155,7 +145,7 @@ export async function listen(options: ListenOptions): Promise<HttpService> {
     close() {
       closing ??= (async () => {
         yoga.pubsub.close();
-        await wsDisposable.dispose();
+        await closeSockets();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

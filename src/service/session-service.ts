@@ -1,6 +1,8 @@
+import type { WriteMode } from '../config.ts';
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { tradingDatesBefore } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
+import type { FeedState, FeedStatus, Outage } from '../domain/feed-health.ts';
 import type { SymbolSettings, SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
@@ -44,6 +46,14 @@ export interface SessionStore {
     to: Instant,
     limit: number,
   ): Promise<StoredMarketData<Tick>>;
+  /** Every stored trade message of a symbol's session date, in arrival order (TRADES symbols). */
+  readTradeLog(symbol: string, date: IsoDate): Promise<Tick[]>;
+  /** Records the start of a feed's outage. */
+  openOutage(feed: string, outage: Outage): Promise<void>;
+  /** Closes a feed's open outage. */
+  closeOutage(feed: string, end: Instant): Promise<void>;
+  /** Every feed reported on, with its outages. */
+  listFeedStates(): Promise<FeedState[]>;
   saveSymbolConfig(settings: SymbolSettings): Promise<void>;
   deleteSymbolConfig(symbol: string): Promise<void>;
   listSymbolConfigs(): Promise<SymbolSettings[]>;
@@ -62,6 +72,19 @@ export interface DataSink {
   hasCapacity(count: number): boolean;
 }
 
+/** Options of {@link SessionService}. */
+export interface SessionServiceOptions {
+  /**
+   * Move a LIVE clock with the wall clock once a second (default true). A replica turns it off: there
+   * the lease holder publishes the clock's ticks to the log (src/service/replication/).
+   */
+  readonly liveTicker?: boolean;
+  /** `durable`: an ingest answers once its items are committed; default `write-behind`. */
+  readonly writeMode?: WriteMode;
+  /** How long a durable acknowledgement waits for the commit (default 10,000 ms). */
+  readonly ackTimeoutMs?: number;
+}
+
 /**
  * The session lifecycle over the tree and the store: starts and ends sessions, loads symbols with
  * their history, persists configuration and feeds every accepted change to the writer. The tree
@@ -76,17 +99,31 @@ export class SessionService {
   private replayResumeAt: Instant | null = null;
   /** Loads in flight, per symbol entry: a second identical load waits for the first. */
   private readonly loading = new Map<SymbolSessionData, Promise<SymbolSessionData>>();
+  /**
+   * The feed a symbol loaded without one names (default null: `api`, data pushed through the API).
+   * A running live feed sets its own name, so what is loaded while it runs is followed by it.
+   */
+  defaultFeed: string | null = null;
   /** Status of the last replay when it stopped (finished or replaced). */
   lastReplay: ReplayStatus | null = null;
   /** Moves a LIVE clock with the wall clock, so windows close even when no bar arrives. */
   private readonly liveTicker: NodeJS.Timeout;
 
+  /** When ingest mutations answer (see {@link SessionService.acknowledged}). */
+  readonly writeMode: WriteMode;
+  private readonly ackTimeoutMs: number;
+
   constructor(
     readonly session: SessionData,
     private readonly store: SessionStore,
     private readonly sink: DataSink,
+    options: SessionServiceOptions = {},
   ) {
-    this.liveTicker = setInterval(() => session.syncWallClock(), 1000);
+    this.writeMode = options.writeMode ?? 'write-behind';
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.liveTicker = setInterval(() => {
+      if (options.liveTicker !== false) session.syncWallClock();
+    }, 1000);
     this.liveTicker.unref();
     this.unsubscribe.push(
       session.events.on('baseBar', (change) => {
@@ -102,9 +139,11 @@ export class SessionService {
   /**
    * Rebuilds the tree from the persisted session state (after a restart): starts the session
    * again, reloads every configured symbol with its stored bars, restores the clock, and ends it
-   * again when it had ended. Does nothing when nothing was persisted.
+   * again when it had ended; restores the feeds' outages first. Does nothing more when no session
+   * state was persisted.
    */
   async restore(): Promise<boolean> {
+    this.session.feeds.restore(await this.store.listFeedStates(), this.session);
     const state = await this.store.loadSessionState();
     if (!state) return false;
     if (state.clockMode === 'REPLAY' && state.clock !== null) {
@@ -194,7 +233,9 @@ export class SessionService {
    * again change nothing; new settings rebuild the entry from the store.
    */
   async loadSymbol(input: SymbolSettingsInput, persist = true): Promise<SymbolSessionData> {
-    const { data, changed } = this.session.beginLoad(input);
+    const settings =
+      input.feed === undefined && this.defaultFeed !== null ? { ...input, feed: this.defaultFeed } : input;
+    const { data, changed } = this.session.beginLoad(settings);
     if (!changed && data.loaded) return data;
     const inFlight = this.loading.get(data);
     if (inFlight) return inFlight;
@@ -211,11 +252,17 @@ export class SessionService {
     const keys = [...dates, date].map((d) => ({ symbol: data.symbol, interval: data.baseInterval, date: d }));
     const until =
       this.session.clockMode === 'REPLAY' ? (this.replayResumeAt ?? this.session.time ?? 0) : data.window.end;
-    const [rows, quotes, ticks] = await Promise.all([
+    const fromTrades = data.trades !== null;
+    const [rows, quotes, storedTicks, log] = await Promise.all([
       this.store.readSessionBars(keys),
       this.store.readStoredQuotes(data.symbol, date, data.window.start, until, data.quotes.capacity),
-      this.store.readStoredTicks(data.symbol, date, data.window.start, until, data.ticks.capacity),
+      fromTrades
+        ? null
+        : this.store.readStoredTicks(data.symbol, date, data.window.start, until, data.ticks.capacity),
+      fromTrades ? this.store.readTradeLog(data.symbol, date) : null,
     ]);
+    const tradeLog = (log ?? []).filter((t) => t.ts >= data.window.start && t.ts < until);
+    const ticks = storedTicks ?? ticksOfLog(tradeLog, log?.length ?? 0, data.ticks.capacity);
     if (this.session.symbol(data.symbol) !== data) return this.session.symbol(data.symbol) ?? data;
     const history = new Map<IsoDate, StoredBar[]>();
     dates.forEach((d, i) => {
@@ -227,7 +274,7 @@ export class SessionService {
       const baseMs = data.day.base.spec.ms;
       today = today.filter((bar) => bar.ts + baseMs <= clock);
     }
-    return this.session.completeLoad(data.symbol, history, today, { quotes, ticks }) ?? data;
+    return this.session.completeLoad(data.symbol, history, today, { quotes, ticks }, tradeLog) ?? data;
   }
 
   /** Removes a symbol from memory and from the configuration; its stored bars stay. */
@@ -275,9 +322,59 @@ export class SessionService {
     return this.refuseWhenFull(quotes.length) ?? this.session.ingestQuotes(quotes);
   }
 
+  /**
+   * Records a feed's status (src/domain/feed-health.ts) in the tree, then in the store; resolves
+   * once it is durable.
+   * @throws ServiceError BAD_USER_INPUT
+   */
+  reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): Promise<FeedState> {
+    // The tree first, at once (a replica applies the report in log order), then the store.
+    const before = this.session.feeds.state(feed);
+    const state = this.session.reportFeedStatus(feed, status, at, reason);
+    if (state === before) return Promise.resolve(state);
+    const write =
+      status === 'DOWN'
+        ? this.store.openOutage(feed, state.outages.at(-1)!)
+        : this.store.closeOutage(feed, at);
+    return write.then(() => state);
+  }
+
+  /** Ingests trades handed in by a feed (prints with their venue fields): {@link ingestTicks}. */
+  ingestTrades(trades: readonly TickInput[]): IngestResult {
+    return this.ingestTicks(trades);
+  }
+
   /** Ingests ticks (same backlog rule as bars). */
   ingestTicks(ticks: readonly TickInput[]): IngestResult {
     return this.refuseWhenFull(ticks.length) ?? this.session.ingestTicks(ticks);
+  }
+
+  /**
+   * What an ingest mutation waits for before it answers. Durable mode: the commit of everything
+   * accepted so far — the writer's next write takes every item waiting, so concurrent requests
+   * share one commit (group commit). Write-behind: nothing (the items are committed within the
+   * writer's delay).
+   * @throws ServiceError STORE_UNAVAILABLE when the commit has not come within the ack timeout (the
+   *   items stay in memory and are written once the store answers; sending them again is safe)
+   */
+  async acknowledged(): Promise<void> {
+    if (this.writeMode !== 'durable') return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.sink.flush(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), this.ackTimeoutMs);
+        }),
+      ]);
+    } catch {
+      throw new ServiceError(
+        'STORE_UNAVAILABLE',
+        `the store did not commit this batch within ${this.ackTimeoutMs} ms: its items are kept in memory and written when the store answers; sending them again is safe`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private refuseWhenFull(count: number): IngestResult | null {
@@ -341,4 +438,12 @@ export class SessionService {
     this.stopReplay();
     for (const off of this.unsubscribe.splice(0)) off();
   }
+}
+
+/**
+ * The tick buffer's restore of a symbol built from trades, from its trade log (every stored message
+ * of the date, `total` of them, of which `log` are inside the window): the latest `capacity`.
+ */
+function ticksOfLog(log: readonly Tick[], total: number, capacity: number): StoredMarketData<Tick> {
+  return { items: log.slice(-capacity), count: log.length, next: total };
 }

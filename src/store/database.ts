@@ -153,7 +153,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       // postgres.js's connect_timeout stops at the TCP connect; a peer that accepts but never answers
       // would hang the start-up, hence the overall deadline on the first round trip.
       await withDeadline(db.execute(sql`select 1`), timeoutSeconds * 1000, 'no answer');
-      await migratePostgres(pgDb, { migrationsFolder });
+      // Replicas starting together on a fresh database take turns (an advisory lock): one migrates,
+      // the others then find nothing to do.
+      const lock = await client.reserve();
+      try {
+        await lock`select pg_advisory_lock(7417001)`;
+        await migratePostgres(pgDb, { migrationsFolder });
+      } finally {
+        await lock`select pg_advisory_unlock(7417001)`.catch(() => undefined);
+        lock.release();
+      }
     } catch (error) {
       await client.end({ timeout: 0 }).catch(() => {});
       throw new DatabaseUnavailableError(`Cannot use PostgreSQL at ${target}: ${describeError(error)}`, {

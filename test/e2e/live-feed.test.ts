@@ -2,46 +2,28 @@
  * The README's promise, with a real `npm start` child and FEED=alpaca against the scripted fake
  * Alpaca (stream and REST over real ports), rehearsing 2024-03-05 with CLOCK_START: the LIVE
  * session of that day starts by itself with FEED_SYMBOLS loaded, the morning is backfilled, the
- * banner says the feed is connected, streamed bars arrive, killing the fake's sockets is logged as
- * an outage (DOWN then UP) and bars resume.
+ * banner says the feed is connected, `Session.feeds` shows it UP, streamed bars arrive, killing the
+ * fake's sockets is an outage (logged DOWN then UP, and in `Session.feeds`) and bars resume.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.ts';
 import { FakeAlpaca } from '../fakes/alpaca.ts';
 import { asAlpacaBars, asAlpacaHistory, recordedDay } from '../fakes/recorded-day.ts';
-import { createScratchDatabase, type ScratchDatabase, testDrivers } from '../helpers/db.ts';
+import { createScratchDatabase, migratedImage, testDrivers } from '../helpers/db.ts';
+import { gqlData } from '../helpers/gql.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
+import { scratchFolder } from '../helpers/scratch.ts';
+import { type ServerProcess, spawnServer } from '../helpers/server.ts';
 
 const TOKEN = 'live-feed-e2e-token';
 const DATE = '2024-03-05';
 const SPY = recordedDay('SPY', DATE);
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-  output(): string;
-}
+const leftovers = useLeftovers();
+let server: ServerProcess | null = null;
 
-let server: Server | null = null;
-let fake: FakeAlpaca | null = null;
-let dataDir: string | null = null;
-let scratch: ScratchDatabase | null = null;
-
-afterEach(async () => {
-  if (server && server.child.exitCode === null) {
-    const exited = new Promise((resolve) => server!.child.once('exit', resolve));
-    server.child.kill('SIGTERM');
-    await exited;
-  }
-  await fake?.close();
-  await scratch?.drop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  server = fake = scratch = dataDir = null;
-});
-
-function startServer(env: Record<string, string>): Promise<Server> {
+async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...env,
@@ -50,44 +32,19 @@ function startServer(env: Record<string, string>): Promise<Server> {
     LOG_FORMAT: 'json',
   };
   if (!env['DATABASE_URL']) delete childEnv['DATABASE_URL'];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--port', '0'], {
+  const started = await spawnServer({
+    args: ['--port', '0'],
     env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    startTimeoutMs: 60_000,
+    // The banner comes after the feed's first status (or 5 s).
+    ready: /listening on (http:\/\/[\d.]+:\d+)[\s\S]*Try:/,
   });
-  let out = '';
-  const collect = (chunk: Buffer) => {
-    out += chunk.toString();
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
-    const check = () => {
-      // The banner comes after the feed's first status (or 5 s).
-      const match = /listening on (http:\/\/[\d.]+:\d+)[\s\S]*Try:/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        child.stdout!.off('data', check);
-        resolve({ child, url: match[1]!, output: () => out });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
+  leftovers.defer(() => started.stop('SIGTERM'));
+  return started;
 }
 
-async function gql<T>(query: string): Promise<T> {
-  const response = await fetch(`${server!.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as T;
+function gql<T>(query: string): Promise<T> {
+  return gqlData<T>(server!.url, query, undefined, TOKEN);
 }
 
 async function eventually<T>(
@@ -123,9 +80,10 @@ const spyBars = (view: SessionView) =>
 
 describe.each(testDrivers())('npm start with FEED=alpaca against the fake (%s)', (driver) => {
   it('starts the session, fills it, shows the outage of a killed socket and resumes', async () => {
-    fake = await FakeAlpaca.start();
+    const fake = leftovers.keep(await FakeAlpaca.start(), (f) => f.close());
     fake.setHistory('SPY', asAlpacaHistory(SPY));
-    dataDir = await mkdtemp(join(tmpdir(), 'live-feed-e2e-'));
+    const dataDir = await scratchFolder('live-feed-e2e');
+    leftovers.defer(() => rm(dataDir, { recursive: true, force: true }));
     const env: Record<string, string> = {
       FEED: 'alpaca',
       APCA_API_KEY_ID: fake.key,
@@ -138,8 +96,12 @@ describe.each(testDrivers())('npm start with FEED=alpaca against the fake (%s)',
       DATA_DIR: dataDir,
     };
     if (driver === 'postgres') {
-      scratch = await createScratchDatabase(process.env['DATABASE_URL']!, 'feede2e');
+      const scratch = await createScratchDatabase(process.env['DATABASE_URL']!, 'feede2e');
+      leftovers.defer(() => scratch.drop());
       env['DATABASE_URL'] = scratch.url;
+    } else {
+      // The store exists already, migrated (test/e2e/demo.test.ts starts on an empty folder).
+      await (await openDatabase({ dataDir, image: await migratedImage() })).close();
     }
     server = await startServer(env);
     expect(server.output()).toMatch(/feed: alpaca \(iex\) · SPY · connected/);
@@ -172,7 +134,7 @@ describe.each(testDrivers())('npm start with FEED=alpaca against the fake (%s)',
       'the outage in the log',
     );
     await eventually(
-      async () => fake!.authenticatedConnections,
+      async () => fake.authenticatedConnections,
       (n) => n === 1,
       'the new connection',
     );
@@ -184,6 +146,15 @@ describe.each(testDrivers())('npm start with FEED=alpaca against the fake (%s)',
     );
     const latest = after.session.symbols[0]!.intervals.find((i) => i.name === '1m')!.latestBar!.ts;
     expect(latest).toBe(new Date(SPY[31]!.ts).toISOString());
-    expect(server.output()).not.toContain(fake.secret);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^session_feed_up\{feed="alpaca"\} 1$/m);
+    expect(metrics).toMatch(/^session_feed_outages\{feed="alpaca"\} 1$/m);
+    expect(metrics).toMatch(
+      /^session_feed_items\{feed="alpaca",kind="bars_backfill",outcome="accepted"\} 30$/m,
+    );
+    for (const text of [metrics, server.output()]) {
+      expect(text).not.toContain(fake.secret);
+      expect(text).not.toContain(fake.key);
+    }
   });
 });

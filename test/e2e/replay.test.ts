@@ -15,7 +15,7 @@ import { createLoaders } from '../../src/store/loaders.ts';
 import { Repository } from '../../src/store/repository.ts';
 import { StoreWriter } from '../../src/store/writer.ts';
 import { createTestApi, useAppDatabase } from '../helpers/app.ts';
-import { resetDatabase } from '../helpers/db.ts';
+import { createTestDatabase, resetDatabase, testDrivers } from '../helpers/db.ts';
 import { ADMIN_TOKEN } from '../helpers/gql.ts';
 import { useLeftovers } from '../helpers/leftovers.ts';
 import { readSpy, SPY_MARCH } from '../helpers/spy.ts';
@@ -120,6 +120,75 @@ describe('a replay on pglite', () => {
       await http.close();
       service.dispose();
       await sink.close();
+    }
+  });
+});
+
+describe.each(testDrivers())('a replay of several symbols on %s', (driver) => {
+  it('plays every stored bar of every symbol: the replayed tree equals the store', async () => {
+    const db = leftovers.keep(await createTestDatabase(driver), (d) => d.dispose());
+    const api = await createTestApi({ database: db.database, spy: false, leftovers });
+    const date = '2011-01-12';
+    const open = Date.parse(`${date}T14:30:00Z`);
+    const day = readSpy()
+      .get(date)!
+      .filter((b) => b.ts >= open && b.ts < open + 390 * 60_000);
+    expect(day).toHaveLength(390);
+    const symbols = ['SPY', 'QQQ', 'IWM', 'DIA', 'XLF'];
+    const stored = new Map(
+      symbols.map((symbol, k) => [
+        symbol,
+        day.map((b) => ({
+          ts: new Date(b.ts).toISOString(),
+          open: b.open + k,
+          high: b.high + k,
+          low: b.low + k,
+          close: b.close + k,
+          volume: b.volume + k,
+        })),
+      ]),
+    );
+    await api.app.repository.upsertBars(
+      symbols.flatMap((symbol) =>
+        stored.get(symbol)!.map((b) => ({
+          ...b,
+          ts: Date.parse(b.ts),
+          vwap: null,
+          tradeCount: null,
+          revision: 0,
+          symbol,
+          interval: '1m',
+          sessionDate: date,
+        })),
+      ),
+    );
+    await api.gql(`mutation { startSession(date: "${date}", clockMode: MANUAL) { date } }`);
+    const load = (symbol: string) =>
+      api.gql(`mutation { loadSymbol(input: { symbol: "${symbol}", historicalDays: 0 }) { symbol } }`);
+    // Four configured in a MANUAL session (the replay's session reloads them); the fifth joins mid-replay.
+    for (const symbol of symbols.slice(0, 4)) await load(symbol);
+    await api.gql('mutation { endSession { date } }');
+    await api.gql(
+      `mutation { startSession(date: "${date}", clockMode: REPLAY, replaySpeed: 20000) { date } }`,
+    );
+    const midMorning = Date.parse(`${date}T15:30:00Z`);
+    while (api.session.active && (api.session.time ?? 0) < midMorning) await sleep(5);
+    expect(api.session.active).toBe(true);
+    await load('XLF');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && api.session.active) await sleep(50);
+    expect(api.session.active).toBe(false);
+    for (const symbol of symbols) {
+      const r = await api.gql<{
+        symbol: { interval: { bars: { nodes: Record<string, unknown>[] } } };
+      }>(
+        `{ symbol(symbol: "${symbol}") { interval(name: "1m") { bars(first: 10000) { nodes { ts open high low close volume } } } } }`,
+      );
+      expect([symbol, r.data?.symbol.interval.bars.nodes]).toEqual([symbol, stored.get(symbol)]);
+      const fives = await api.gql<{ symbol: { interval: { barCount: number } } }>(
+        `{ symbol(symbol: "${symbol}") { interval(name: "5m") { barCount } } }`,
+      );
+      expect([symbol, fives.data?.symbol.interval.barCount]).toEqual([symbol, 78]);
     }
   });
 });

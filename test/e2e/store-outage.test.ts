@@ -37,6 +37,7 @@ describe.runIf(testDatabaseUrl() !== undefined)('the store goes away mid-session
       logLevel: 'silent',
       defaultMetrics: false,
       writeDelayMs: 20,
+      writeMode: 'write-behind',
     });
     const gql = async <T>(query: string, variables: Record<string, unknown> = {}) => {
       const body = await request<T>(app!.yoga, query, variables, ADMIN_TOKEN);
@@ -77,5 +78,49 @@ describe.runIf(testDatabaseUrl() !== undefined)('the store goes away mid-session
     const stored = await app.repository.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER);
     expect(stored).toHaveLength(390);
     expect(stored.map((b) => new Date(b.ts).toISOString())).toEqual(bars.map((b) => b.ts));
+  }, 60_000);
+
+  it('durable mode: an ingest during the outage is STORE_UNAVAILABLE after the ack timeout, and written once the store is back', async () => {
+    await app?.dispose();
+    await proxy?.close();
+    await scratch?.drop();
+    scratch = await createScratchDatabase(testDatabaseUrl()!, 'outage');
+    proxy = await createTcpProxy(scratch.url);
+    app = await createApp({
+      adminToken: ADMIN_TOKEN,
+      databaseUrl: proxy.url,
+      demo: false,
+      logLevel: 'silent',
+      defaultMetrics: false,
+      writeMode: 'durable',
+      writeAckTimeoutMs: 500,
+    });
+    const send = <T>(query: string, variables: Record<string, unknown> = {}) =>
+      request<T>(app!.yoga, query, variables, ADMIN_TOKEN);
+    await send('mutation { startSession(date: "2011-01-12", clockMode: MANUAL) { date } }');
+    await send('mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { loaded } }');
+    const bars = readSpy()
+      .get('2011-01-12')!
+      .filter((b) => b.ts >= Date.parse('2011-01-12T14:30:00Z') && b.ts < Date.parse('2011-01-12T21:00:00Z'))
+      .map((b) => ({
+        symbol: 'SPY',
+        ts: new Date(b.ts).toISOString(),
+        open: b.open,
+        high: b.high,
+        low: b.low,
+        close: b.close,
+        volume: b.volume,
+      }));
+    const ingest = 'mutation($b: [BarInput!]!) { ingestBars(bars: $b) { accepted } }';
+    const before = await send<{ ingestBars: { accepted: number } }>(ingest, { b: bars.slice(0, 100) });
+    expect(before.data?.ingestBars.accepted).toBe(100);
+    expect(app.writer.backlog).toBe(0); // answered after the commit
+
+    await proxy.cut();
+    const during = await send(ingest, { b: bars.slice(100) });
+    expect(during.errors?.map((e) => e.extensions?.code)).toEqual(['STORE_UNAVAILABLE']);
+    await proxy.restore();
+    await waitFor(() => app!.writer.backlog === 0 && app!.ready(), { timeoutMs: 20_000, intervalMs: 25 });
+    expect(await app.repository.readBars('SPY', '1m', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(390);
   }, 60_000);
 });

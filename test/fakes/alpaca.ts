@@ -11,8 +11,9 @@
  *   the symbol limit (subscriptions unchanged); subscribe/unsubscribe answered by the whole
  *   subscription (`corrections` and `cancelErrors` follow `trades`); JSON text frames, or binary
  *   MessagePack with `Content-Type: application/msgpack` (timestamps as the timestamp extension).
- * - `GET /v2/stocks/bars`: the recorded bars, `start`/`end` inclusive, sorted by symbol then time,
- *   paged by `limit` with `next_page_token`; 403 for bad keys; 429 on demand.
+ * - `GET /v2/stocks/bars` and `GET /v2/stocks/trades`: the recorded bars (trades), `start`/`end`
+ *   inclusive, sorted by symbol then time, paged by `limit` with `next_page_token`; 403 for bad
+ *   keys; 429 on demand.
  *
  * The test scripts the stream with `push` (only subscribers of a channel and symbol get a message),
  * and breaks it with `dropConnections`, `slowClient`, `freeze` and `sendRaw`.
@@ -73,6 +74,17 @@ const CHANNEL_OF: Record<string, string> = {
   x: 'cancelErrors',
 };
 
+/** A recorded trade for the REST history (as `GET /v2/stocks/trades` writes it). */
+export interface RecordedTrade {
+  readonly t: string;
+  readonly x: string;
+  readonly p: number;
+  readonly s: number;
+  readonly c: readonly string[];
+  readonly i: number;
+  readonly z: string;
+}
+
 /** Options of the fake. */
 export interface FakeAlpacaOptions {
   readonly key?: string;
@@ -108,6 +120,7 @@ export class FakeAlpaca {
   connectionCount = 0;
   private readonly connections = new Set<Connection>();
   private readonly history = new Map<string, RecordedBar[]>();
+  private readonly tradeHistory = new Map<string, RecordedTrade[]>();
   private rateLimited = 0;
   private readonly frozen = new Set<Connection>();
   private server!: FakeServer;
@@ -153,6 +166,14 @@ export class FakeAlpaca {
     this.history.set(
       symbol,
       [...bars].sort((a, b) => Date.parse(a.t) - Date.parse(b.t)),
+    );
+  }
+
+  /** Sets the REST trade history of a symbol. */
+  setTradeHistory(symbol: string, trades: readonly RecordedTrade[]): void {
+    this.tradeHistory.set(
+      symbol,
+      [...trades].sort((a, b) => Date.parse(a.t) - Date.parse(b.t)),
     );
   }
 
@@ -360,7 +381,8 @@ export class FakeAlpaca {
 
   private rest(req: IncomingMessage, res: ServerResponse, url: URL): void {
     this.restRequests.push(url);
-    if (req.method !== 'GET' || url.pathname !== '/v2/stocks/bars') {
+    const trades = url.pathname === '/v2/stocks/trades';
+    if (req.method !== 'GET' || (url.pathname !== '/v2/stocks/bars' && !trades)) {
       sendJson(res, 404, { message: 'Not Found' });
       return;
     }
@@ -392,7 +414,7 @@ export class FakeAlpaca {
       sendJson(res, 400, { message: 'missing symbols' });
       return;
     }
-    if (q.get('timeframe') !== '1Min') {
+    if (!trades && q.get('timeframe') !== '1Min') {
       sendJson(res, 400, { message: 'this fake serves timeframe=1Min only' });
       return;
     }
@@ -409,25 +431,25 @@ export class FakeAlpaca {
       sendJson(res, 403, { message: 'subscription does not permit querying recent SIP data' });
       return;
     }
-    const all: Array<{ symbol: string; bar: RecordedBar }> = [];
+    const all: Array<{ symbol: string; item: RecordedBar | RecordedTrade }> = [];
     for (const symbol of [...symbols].sort()) {
-      for (const bar of this.history.get(symbol) ?? []) {
-        const t = Date.parse(bar.t);
-        if (t >= start && t <= end) all.push({ symbol, bar });
+      for (const item of (trades ? this.tradeHistory : this.history).get(symbol) ?? []) {
+        const t = Date.parse(item.t);
+        if (t >= start && t <= end) all.push({ symbol, item });
       }
     }
     const offset = q.get('page_token')
       ? Number(Buffer.from(q.get('page_token')!, 'base64url').toString())
       : 0;
     const page = all.slice(offset, offset + limit);
-    const bars: Record<string, RecordedBar[]> = {};
-    for (const { symbol, bar } of page) {
-      bars[symbol] ??= [];
-      bars[symbol].push(bar);
+    const items: Record<string, (RecordedBar | RecordedTrade)[]> = {};
+    for (const { symbol, item } of page) {
+      items[symbol] ??= [];
+      items[symbol].push(item);
     }
     const more = offset + limit < all.length;
     sendJson(res, 200, {
-      bars,
+      [trades ? 'trades' : 'bars']: items,
       next_page_token: more ? Buffer.from(String(offset + limit)).toString('base64url') : null,
     });
   }

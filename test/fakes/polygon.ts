@@ -30,6 +30,18 @@ export interface RecordedAggregate {
   readonly n: number;
 }
 
+/** A recorded trade for the REST history (as `GET /v3/trades/{ticker}` writes it). */
+export interface RecordedPolygonTrade {
+  readonly conditions: readonly number[];
+  readonly exchange: number;
+  readonly id: string;
+  readonly price: number;
+  readonly size: number;
+  /** Nanoseconds. */
+  readonly sip_timestamp: number;
+  readonly tape: number;
+}
+
 interface Connection {
   readonly socket: WebSocket;
   authenticated: boolean;
@@ -43,6 +55,7 @@ export class FakePolygon {
   connectionCount = 0;
   private readonly connections = new Set<Connection>();
   private readonly history = new Map<string, RecordedAggregate[]>();
+  private readonly tradeHistory = new Map<string, RecordedPolygonTrade[]>();
   private rateLimited = 0;
   private server!: FakeServer;
 
@@ -83,6 +96,13 @@ export class FakePolygon {
     this.history.set(
       symbol,
       [...bars].sort((a, b) => a.t - b.t),
+    );
+  }
+
+  setTradeHistory(symbol: string, trades: readonly RecordedPolygonTrade[]): void {
+    this.tradeHistory.set(
+      symbol,
+      [...trades].sort((a, b) => a.sip_timestamp - b.sip_timestamp),
     );
   }
 
@@ -181,6 +201,11 @@ export class FakePolygon {
 
   private rest(req: IncomingMessage, res: ServerResponse, url: URL): void {
     this.restRequests.push(url);
+    const trades = /^\/v3\/trades\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && trades) {
+      this.tradesRest(req, res, url, decodeURIComponent(trades[1]!));
+      return;
+    }
     const match = /^\/v2\/aggs\/ticker\/([^/]+)\/range\/(\d+)\/(second|minute)\/(\d+)\/(\d+)$/.exec(
       url.pathname,
     );
@@ -231,6 +256,30 @@ export class FakePolygon {
       const next = new URL(url.pathname, this.restUrl);
       next.searchParams.set('cursor', String(offset + limit));
       next.searchParams.set('limit', String(limit));
+      body['next_url'] = next.toString();
+    }
+    sendJson(res, 200, body);
+  }
+
+  private tradesRest(req: IncomingMessage, res: ServerResponse, url: URL, ticker: string): void {
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if ((url.searchParams.get('apiKey') ?? bearer) !== this.key) {
+      sendJson(res, 401, { status: 'ERROR', request_id: 'fake', error: 'Unknown API Key' });
+      return;
+    }
+    const gte = Number(url.searchParams.get('timestamp.gte') ?? 0);
+    const lt = Number(url.searchParams.get('timestamp.lt') ?? Number.MAX_VALUE);
+    const limit = Number(url.searchParams.get('limit') ?? 1000);
+    const all = (this.tradeHistory.get(ticker) ?? []).filter(
+      (t) => t.sip_timestamp >= gte && t.sip_timestamp < lt,
+    );
+    const offset = Number(url.searchParams.get('cursor') ?? 0);
+    const results = all.slice(offset, offset + limit);
+    const body: Record<string, unknown> = { results, status: 'OK', request_id: 'fake' };
+    if (offset + limit < all.length) {
+      const next = new URL(url.pathname, this.restUrl);
+      for (const [k, v] of url.searchParams) if (k !== 'cursor') next.searchParams.set(k, v);
+      next.searchParams.set('cursor', String(offset + limit));
       body['next_url'] = next.toString();
     }
     sendJson(res, 200, body);

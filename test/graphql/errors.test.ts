@@ -2,9 +2,9 @@
  * Bad input and abuse limits through yoga.fetch: each refusal is a clear GraphQL error with a
  * stable code, never a crash or a hang, and the good items of a batch are kept.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { barInput, createTestApi, type TestApi, useAppDatabase } from '../helpers/app.ts';
-import { ADMIN_TOKEN } from '../helpers/gql.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { barInput, createTestApi, type TestApi, useAppDatabase, yogaWithLimits } from '../helpers/app.ts';
+import { ADMIN_TOKEN, gql } from '../helpers/gql.ts';
 import { useLeftovers } from '../helpers/leftovers.ts';
 import { readSpy } from '../helpers/spy.ts';
 
@@ -207,11 +207,11 @@ describe('service errors', () => {
   });
 
   it('masks unexpected errors', async () => {
-    const masked = await createTestApi({ spy: false, leftovers });
-    masked.service.removeSymbol = async () => {
-      throw new Error('connection to postgres://user:secret@db failed');
-    };
-    const r = await masked.gql(`mutation { removeSymbol(symbol: "SPY") }`);
+    const failing = vi
+      .spyOn(api.service, 'removeSymbol')
+      .mockRejectedValue(new Error('connection to postgres://user:secret@db failed'));
+    leftovers.defer(() => failing.mockRestore());
+    const r = await api.gql(`mutation { removeSymbol(symbol: "SPY") }`);
     expect(r.errors?.[0]?.message).toBe('Unexpected error.');
     expect(codes(r)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(r)).not.toContain('secret');
@@ -224,8 +224,8 @@ describe('abuse limits', () => {
       `{ session { symbols { historical { interval(name: "1m") { bars { edges { node { ts } } pageInfo { startCursor } } } } } } }`,
     );
     expect(deep.errors).toBeUndefined();
-    const shallow = await createTestApi({ spy: false, limits: { maxDepth: 5 }, leftovers });
-    const depth6 = await shallow.gql(`{ session { symbols { intervals { bars { nodes { ts } } } } } }`);
+    const shallow = leftovers.keep(yogaWithLimits(api.app, { maxDepth: 5 }), (yoga) => yoga.dispose());
+    const depth6 = await gql(shallow, `{ session { symbols { intervals { bars { nodes { ts } } } } } }`);
     expect(codes(depth6)).toEqual(['DEPTH_LIMIT']);
     expect(depth6.errors?.[0]?.message).toContain('depth limit of 5');
     const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: session { date }`).join(' ');

@@ -9,10 +9,12 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sessionWindow, tradingDatesBefore } from '../../src/domain/calendar.ts';
+import type { FeedState, FeedStatus } from '../../src/domain/feed-health.ts';
 import type { SymbolSettingsInput } from '../../src/domain/symbol-settings.ts';
 import type {
   BarInput,
   IngestResult,
+  Instant,
   IsoDate,
   QuoteInput,
   StoredBar,
@@ -83,6 +85,14 @@ class TreeService implements GraphqlService {
   }
   ingestTicks(ticks: readonly TickInput[]): IngestResult {
     return this.session.ingestTicks(ticks);
+  }
+  async reportFeedStatus(
+    feed: string,
+    status: FeedStatus,
+    at: Instant,
+    reason: string | null,
+  ): Promise<FeedState> {
+    return this.session.reportFeedStatus(feed, status, at, reason);
   }
 }
 

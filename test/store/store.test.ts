@@ -21,6 +21,7 @@ import { createLoaders } from '../../src/store/loaders.ts';
 import { numberArrayLiteral, textArrayLiteral } from '../../src/store/pg-array.ts';
 import { Repository } from '../../src/store/repository.ts';
 import { migratedImage, testDrivers, useTestDatabase, withTestDatabase } from '../helpers/db.ts';
+import { scratchFolder } from '../helpers/scratch.ts';
 
 const MIN = 60_000;
 /** 2024-03-04 09:30 New York (EST, UTC−5). */
@@ -79,7 +80,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
     const names = (Array.isArray(tables) ? tables : (tables as { rows: unknown[] }).rows).map(
       (r) => (r as { table_name: string }).table_name,
     );
-    expect(names).toEqual(['bars', 'quotes', 'session_state', 'symbol_config', 'ticks']);
+    expect(names).toEqual(['bars', 'feed_outages', 'quotes', 'session_state', 'symbol_config', 'ticks']);
     await repoOf().upsertBars(sessionRecords('SPY', 0, 3));
     const reopened = await ctx().reopen();
     const applied = await reopened.db.execute(
@@ -273,6 +274,8 @@ describe.each(testDrivers())('store on %s', (driver) => {
           historicalDays: 0,
           extendedHours: false,
           indicators: [],
+          source: 'BARS',
+          feed: 'api',
         });
         throw new Error('abort');
       }),
@@ -352,6 +355,8 @@ describe.each(testDrivers())('store on %s', (driver) => {
       historicalDays: 5,
       extendedHours: true,
       indicators: ['avg_volume_2d', 'prev_close'],
+      source: 'BARS' as const,
+      feed: 'api',
     };
     await repo.saveSymbolConfig(aapl);
     await repo.saveSymbolConfig({ ...aapl, symbol: 'AA', derivedIntervals: [], indicators: [] });
@@ -386,7 +391,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
 
 describe('pglite data folder', () => {
   it('is locked while open: a second opener is refused, a stale lock is taken over', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'store-lock-'));
+    const dir = await scratchFolder('store-lock');
     const dataDir = join(dir, 'data');
     try {
       const first = await openDatabase({ dataDir, image: await migratedImage() });

@@ -14,7 +14,10 @@
  *   the outage is `[DOWN.at, UP.at)`.
  * - **Backfill.** After every reconnect, the bars of the outage's windows for every followed
  *   `bars` symbol: `[DOWN.at aligned down to the bar, UP.at aligned down)`; the window holding the
- *   reconnect instant streams normally. Results go to the sink as `BACKFILL`.
+ *   reconnect instant streams normally. Results go to the sink as `BACKFILL`. The same range is
+ *   asked again after `backfillRetriesMs` (1 and 16 minutes), for minutes the history lagged on.
+ *   A followed `TRADES` symbol gets the trades of `[DOWN.at's minute, UP.at)` from the trade
+ *   history (delivered through `trades`; the tree keeps one trade per id).
  * - **Stop.** A `stop` effect (bad keys, no entitlement) closes for good and reports a fatal DOWN.
  *
  * Instants reported to the sink come from `now` (the feed's clock, which a rehearsal may run
@@ -31,6 +34,7 @@ import type {
   FeedSink,
   FeedState,
   FeedSubscription,
+  FeedTrade,
   LiveFeed,
 } from './types.ts';
 
@@ -41,6 +45,14 @@ export type BarHistory = (
   from: Instant,
   to: Instant,
   onPage: (bars: FeedBar[]) => void,
+) => Promise<number>;
+
+/** Reads a provider's trade history: calls `onPage` per page, returns the request count. */
+export type TradeHistory = (
+  symbols: readonly string[],
+  from: Instant,
+  to: Instant,
+  onPage: (trades: FeedTrade[]) => void,
 ) => Promise<number>;
 
 /** Options of a stream feed. */
@@ -55,6 +67,8 @@ export interface StreamFeedOptions {
   readonly history: BarHistory;
   /** Base intervals the provider's history serves (`1m`, `1s`). */
   readonly historyIntervals: readonly string[];
+  /** The provider's REST trade history (backfill of `TRADES` symbols). */
+  readonly tradeHistory?: TradeHistory;
   readonly sink: FeedSink;
   /** The feed's clock (default Date.now). */
   readonly now?: () => Instant;
@@ -69,6 +83,12 @@ export interface StreamFeedOptions {
   readonly secrets?: readonly string[];
   /** Backfill the outage after every reconnect (default true). */
   readonly backfillOnReconnect?: boolean;
+  /**
+   * Delays (ms) after which an outage's backfill runs again, for bars the provider's history did not
+   * hold yet (recent minutes can lag); default one minute and sixteen minutes. Identical bars change
+   * nothing, so a repeat is harmless.
+   */
+  readonly backfillRetriesMs?: readonly number[];
 }
 
 /** A feed over one WebSocket connection at a time. */
@@ -91,6 +111,8 @@ export class StreamFeed implements LiveFeed {
   private stopReason: string | null = null;
   /** Backfills running (so `close` can wait for them). */
   private readonly running = new Set<Promise<unknown>>();
+  /** Repeats of outage backfills waiting. */
+  private readonly retries = new Set<NodeJS.Timeout>();
   /** Connections opened so far. */
   connections = 0;
 
@@ -143,32 +165,47 @@ export class StreamFeed implements LiveFeed {
 
   private async runBackfill(request: BackfillRequest): Promise<BackfillResult> {
     const failed: Array<{ symbol: string; reason: string }> = [];
-    if (!this.options.historyIntervals.includes(request.baseInterval)) {
-      for (const symbol of request.symbols) {
-        failed.push({ symbol, reason: `${this.name} has no ${request.baseInterval} bar history` });
-      }
-      return { bars: 0, requests: 0, failed };
+    const trades = request.data === 'TRADES';
+    const history = this.options.tradeHistory;
+    let why: string | null = null;
+    if (trades && !history) why = `${this.name} has no trade history`;
+    if (!trades && !this.options.historyIntervals.includes(request.baseInterval)) {
+      why = `${this.name} has no ${request.baseInterval} bar history`;
+    }
+    if (why !== null) {
+      for (const symbol of request.symbols) failed.push({ symbol, reason: why });
+      return { bars: 0, trades: 0, requests: 0, failed };
     }
     let bars = 0;
+    let tradeCount = 0;
     let requests = 0;
-    if (request.symbols.length === 0 || request.to <= request.from) return { bars, requests, failed };
+    if (request.symbols.length === 0 || request.to <= request.from)
+      return { bars, trades: 0, requests, failed };
     try {
-      requests += await this.options.history(
-        request.symbols,
-        request.baseInterval,
-        request.from,
-        request.to,
-        (page) => {
+      if (trades) {
+        requests += await history!(request.symbols, request.from, request.to, (page) => {
           if (page.length === 0 || this.current === 'STOPPED') return;
-          bars += page.length;
-          this.options.sink.bars(page, 'BACKFILL');
-        },
-      );
+          tradeCount += page.length;
+          this.options.sink.trades(page);
+        });
+      } else {
+        requests += await this.options.history(
+          request.symbols,
+          request.baseInterval,
+          request.from,
+          request.to,
+          (page) => {
+            if (page.length === 0 || this.current === 'STOPPED') return;
+            bars += page.length;
+            this.options.sink.bars(page, 'BACKFILL');
+          },
+        );
+      }
     } catch (error) {
       const reason = this.redact((error as Error).message);
       for (const symbol of request.symbols) failed.push({ symbol, reason });
     }
-    return { bars, requests, failed };
+    return { bars, trades: tradeCount, requests, failed };
   }
 
   async close(): Promise<void> {
@@ -307,19 +344,47 @@ export class StreamFeed implements LiveFeed {
       this.backfillOutage(outageStart, at);
   }
 
-  private backfillOutage(start: Instant, end: Instant): void {
+  private backfillOutage(start: Instant, end: Instant, retry = 0): void {
+    const delays = this.options.backfillRetriesMs ?? [60_000, 16 * 60_000];
+    if (retry < delays.length) {
+      const timer = setTimeout(() => {
+        this.retries.delete(timer);
+        if (this.current !== 'STOPPED') this.backfillOutage(start, end, retry + 1);
+      }, delays[retry]!);
+      timer.unref();
+      this.retries.add(timer);
+    }
     const byInterval = new Map<string, string[]>();
+    const tradeSymbols: string[] = [];
     for (const sub of this.subscriptions.values()) {
+      if (sub.channels.trades) tradeSymbols.push(sub.symbol);
       if (!sub.channels.bars) continue;
       const list = byInterval.get(sub.baseInterval) ?? [];
       list.push(sub.symbol);
       byInterval.set(sub.baseInterval, list);
     }
+    const requests: BackfillRequest[] = [];
     for (const [baseInterval, symbols] of byInterval) {
       const size = baseInterval === '1s' ? 1_000 : 60_000;
-      const from = Math.floor(start / size) * size;
-      const to = Math.floor(end / size) * size;
-      void this.backfill({ symbols, baseInterval, from, to }).then((result) => {
+      requests.push({
+        symbols,
+        baseInterval,
+        from: Math.floor(start / size) * size,
+        to: Math.floor(end / size) * size,
+      });
+    }
+    // Trades from the minute of the drop to the reconnect: the tree keeps one trade per id.
+    if (tradeSymbols.length > 0 && this.options.tradeHistory) {
+      requests.push({
+        data: 'TRADES',
+        symbols: tradeSymbols,
+        baseInterval: '1s',
+        from: Math.floor(start / 60_000) * 60_000,
+        to: end,
+      });
+    }
+    for (const request of requests) {
+      void this.backfill(request).then((result) => {
         for (const failure of result.failed) {
           this.options.sink.problem({
             feed: this.name,
@@ -372,6 +437,8 @@ export class StreamFeed implements LiveFeed {
   }
 
   private clearTimers(): void {
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.heartbeat = null;

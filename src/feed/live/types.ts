@@ -65,6 +65,11 @@ export interface FeedTradeCancel {
   readonly symbol: string;
   readonly ts: Instant;
   readonly id: string;
+  /** The cancelled print's price and size, as the provider repeats them (null when it does not). */
+  readonly price: number | null;
+  readonly size: number | null;
+  readonly exchange: string | null;
+  readonly tape: string | null;
   /** `C` cancel or `E` error (Alpaca's `a`). */
   readonly action: string;
 }
@@ -121,8 +126,10 @@ export interface FeedSink {
   problem(problem: FeedProblem): void;
 }
 
-/** Bars to fetch from the provider's history for some symbols. */
+/** Bars (or, for `TRADES` symbols, trades) to fetch from the provider's history. */
 export interface BackfillRequest {
+  /** `BARS` (default) or `TRADES`: trades are delivered through `trades` (the tree keeps one per id). */
+  readonly data?: 'BARS' | 'TRADES';
   readonly symbols: readonly string[];
   /** `1m` or `1s`. */
   readonly baseInterval: string;
@@ -135,6 +142,7 @@ export interface BackfillRequest {
 /** What a backfill did. */
 export interface BackfillResult {
   readonly bars: number;
+  readonly trades: number;
   readonly requests: number;
   /** Symbols whose history could not be read (after retries), with the reason. */
   readonly failed: readonly { readonly symbol: string; readonly reason: string }[];
@@ -154,7 +162,7 @@ export interface LiveFeed {
   unfollow(symbols: readonly string[]): void;
   /** The symbols followed now, with their channels. */
   following(): readonly FeedSubscription[];
-  /** Fetches bars from the provider's history and delivers them to the sink as `BACKFILL`. */
+  /** Fetches bars (as `BACKFILL`) or trades from the provider's history and delivers them to the sink. */
   backfill(request: BackfillRequest): Promise<BackfillResult>;
   /** Closes the connection for good. */
   close(): Promise<void>;

@@ -37,7 +37,7 @@ RejectionRef.implement({
     index: t.exposeInt('index', { description: 'Position of the rejected item in the input list.' }),
     code: t.exposeString('code', {
       description:
-        'Stable code: NO_SESSION, NOT_LOADED, INVALID_SYMBOL, OUTSIDE_SESSION, MISALIGNED, INVALID_OHLC, INVALID_NUMBER, INVALID_TIMESTAMP.',
+        'Stable code: NO_SESSION, NOT_LOADED, INVALID_SYMBOL, OUTSIDE_SESSION, MISALIGNED, INVALID_OHLC, INVALID_NUMBER, INVALID_TIMESTAMP; for symbols built from trades also TRADES_SOURCE (bars sent for one), INVALID_TRADE, UNKNOWN_TRADE, TRADE_CANCELLED, TRADE_NOT_KEPT, BAR_WOULD_VANISH.',
     }),
     message: t.exposeString('message', { description: 'What is wrong, for a human.' }),
   }),
@@ -95,7 +95,8 @@ const QuoteInputRef = builder.inputType('QuoteInput', {
 });
 
 const TickInputRef = builder.inputType('TickInput', {
-  description: 'A trade print to ingest (kept in a bounded per-symbol buffer).',
+  description:
+    'A trade print to ingest (kept in a bounded per-symbol buffer). A symbol loaded with source TRADES builds its bars from them: see src/session/README.md "Bars from trades".',
   fields: (t) => ({
     symbol: t.string({ required: true, description: 'The ticker; must be loaded.' }),
     ts: t.field({
@@ -104,21 +105,38 @@ const TickInputRef = builder.inputType('TickInput', {
       description: 'When it happened. A malformed instant refuses this item only (INVALID_TIMESTAMP).',
     }),
     price: t.float({ required: true, description: 'Trade price (> 0).' }),
-    size: t.float({ required: true, description: 'Trade size (≥ 0).' }),
+    size: t.float({ required: true, description: 'Trade size (≥ 0; > 0 for a TRADES symbol).' }),
+    id: t.string({
+      description:
+        "The venue's trade id, unique per symbol and day: a re-sent id changes nothing (counted as accepted).",
+    }),
+    exchange: t.string({ description: 'The exchange code (at most 8 characters).' }),
+    conditions: t.stringList({
+      description:
+        "Sale conditions: CTA/UTP letters (as Alpaca sends them) or Polygon's numeric ids (at most 16).",
+    }),
+    tape: t.string({
+      description: "The tape: A, B, C; or Polygon's 1, 2, 3 (decides how one-character codes read).",
+    }),
+    replaces: t.string({ description: 'A correction: the id of the earlier trade this print replaces.' }),
+    cancels: t.string({
+      description:
+        'A cancel of the earlier trade with this id (the other fields repeat that trade; only this one is used).',
+    }),
   }),
 });
 
 /**
  * Runs one ingest: checks access and batch size, refuses items with a malformed ts, hands the rest
- * to the service and merges the rejections back at their original positions.
+ * to the service and merges the rejections back at their original positions ({@link merge}).
  */
 function ingest<I extends { ts: DateTimeInput }, O>(
   ctx: Context,
   kind: 'bars' | 'quotes' | 'ticks',
   items: readonly I[],
   convert: (item: I, ts: Instant) => O,
-  run: (items: O[]) => IngestResult,
-): IngestOutcome {
+  run: (items: O[]) => IngestResult | Promise<IngestResult>,
+): IngestOutcome | Promise<IngestOutcome> {
   requireAdmin(ctx);
   if (items.length > ctx.limits.maxBatch) {
     throw userError(
@@ -138,6 +156,22 @@ function ingest<I extends { ts: DateTimeInput }, O>(
     }
   });
   const result = run(good);
+  // A replica answers once the batch is in the log and applied (a promise); one process at once.
+  if (result instanceof Promise) return result.then((r) => merge(ctx, kind, r, positions, rejected));
+  return merge(ctx, kind, result, positions, rejected);
+}
+
+/**
+ * Merges the service's rejections back at the items' original positions, counts the outcome, and
+ * answers once the service acknowledges the accepted items (durable mode: once committed).
+ */
+function merge(
+  ctx: Context,
+  kind: 'bars' | 'quotes' | 'ticks',
+  result: IngestResult,
+  positions: readonly number[],
+  rejected: RejectionItem[],
+): IngestOutcome | Promise<IngestOutcome> {
   for (const r of result.rejected)
     rejected.push({ index: positions[r.index]!, code: r.code, message: r.message });
   if (rejected.length > result.rejected.length) rejected.sort((a, b) => a.index - b.index);
@@ -147,7 +181,8 @@ function ingest<I extends { ts: DateTimeInput }, O>(
     result.accepted,
     rejected.map((r) => r.code),
   );
-  return outcome;
+  if (result.accepted === 0 || ctx.service.acknowledged === undefined) return outcome;
+  return ctx.service.acknowledged().then(() => outcome);
 }
 
 builder.mutationField('ingestBars', (t) =>
@@ -203,7 +238,18 @@ builder.mutationField('ingestTicks', (t) =>
         ctx,
         'ticks',
         args.ticks,
-        (k, ts) => ({ symbol: k.symbol, ts, price: k.price, size: k.size }),
+        (k, ts) => ({
+          symbol: k.symbol,
+          ts,
+          price: k.price,
+          size: k.size,
+          ...(k.id != null ? { id: k.id } : {}),
+          ...(k.exchange != null ? { exchange: k.exchange } : {}),
+          ...(k.conditions != null ? { conditions: k.conditions } : {}),
+          ...(k.tape != null ? { tape: k.tape } : {}),
+          ...(k.replaces != null ? { replaces: k.replaces } : {}),
+          ...(k.cancels != null ? { cancels: k.cancels } : {}),
+        }),
         (ticks) => ctx.service.ingestTicks(ticks),
       ),
   }),

@@ -38,9 +38,9 @@ builder.objectField(SessionRef, 'replay', (t) =>
   }),
 );
 
-function control(ctx: Context, action: 'pauseReplay' | 'resumeReplay'): void {
+async function control(ctx: Context, action: 'pauseReplay' | 'resumeReplay'): Promise<void> {
   requireAdmin(ctx);
-  if (ctx.service[action]?.() !== true) {
+  if ((await ctx.service[action]?.()) !== true) {
     throw userError('NO_REPLAY', 'no replay is running: start a REPLAY session');
   }
 }
@@ -49,8 +49,8 @@ builder.mutationField('pauseReplay', (t) =>
   t.field({
     type: SessionRef,
     description: 'Pauses the replay of a REPLAY session (the clock stops). NO_REPLAY when none runs.',
-    resolve: (_root, _args, ctx) => {
-      control(ctx, 'pauseReplay');
+    resolve: async (_root, _args, ctx) => {
+      await control(ctx, 'pauseReplay');
       return ctx.session;
     },
   }),
@@ -60,8 +60,8 @@ builder.mutationField('resumeReplay', (t) =>
   t.field({
     type: SessionRef,
     description: 'Resumes a paused replay. NO_REPLAY when none runs.',
-    resolve: (_root, _args, ctx) => {
-      control(ctx, 'resumeReplay');
+    resolve: async (_root, _args, ctx) => {
+      await control(ctx, 'resumeReplay');
       return ctx.session;
     },
   }),

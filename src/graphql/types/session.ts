@@ -1,9 +1,11 @@
+import { CALENDAR_RANGE } from '../../domain/calendar.ts';
 import { exportSession } from '../../session/export.ts';
 import type { SessionData } from '../../session/session-data.ts';
 import { instantArg, symbolArg, symbolSetArg } from '../args.ts';
 import { requireAdmin } from '../auth.ts';
 import { builder } from '../builder.ts';
 import { ExportRef } from './export.ts';
+import { FeedRef } from './feed.ts';
 import { SymbolRef } from './symbol.ts';
 import { TradingDayRef } from './trading-day.ts';
 
@@ -55,6 +57,12 @@ SessionRef.implement({
       type: ClockModeEnum,
       description: 'How the clock moves.',
       resolve: (s) => s.clockMode,
+    }),
+    feeds: t.field({
+      type: [FeedRef],
+      description:
+        "The feeds of the session's symbols and every feed reported on, by name, with status and outages.",
+      resolve: (s) => s.feeds.list(s.symbols().map((d) => d.feed)),
     }),
     time: t.field({
       type: 'DateTime',
@@ -121,8 +129,7 @@ builder.queryField('session', (t) =>
 builder.mutationField('startSession', (t) =>
   t.field({
     type: SessionRef,
-    description:
-      'Starts a session on a trading date (ending the active one) and reloads every configured symbol. NOT_TRADING_DAY for a weekend, holiday or closure.',
+    description: `Starts a session on a trading date (ending the active one) and reloads every configured symbol. NOT_TRADING_DAY for a weekend, holiday or closure; DATE_OUT_OF_RANGE for a date outside the supported calendar range, ${CALENDAR_RANGE.first} to ${CALENDAR_RANGE.last}.`,
     args: {
       date: t.arg({ type: 'Date', required: true, description: 'The session date (New York).' }),
       clockMode: t.arg({ type: ClockModeEnum, defaultValue: 'LIVE', description: 'How the clock moves.' }),

@@ -58,7 +58,8 @@ TradingDayRef.implement({
 builder.queryField('tradingDay', (t) =>
   t.field({
     type: TradingDayRef,
-    description: 'The exchange calendar for one date (works for any date, loaded or not).',
+    description:
+      'The exchange calendar for one date of the supported calendar range (see Date), loaded or not.',
     args: { date: t.arg({ type: 'Date', required: true, description: 'A New York date, YYYY-MM-DD.' }) },
     resolve: (_root, { date }) => tradingDay(date),
   }),

@@ -22,7 +22,20 @@ type Columns = readonly string[];
 const BAR = ['symbol', 'ts', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'tradeCount'] as const;
 const REPLAY_BAR = [...BAR, 'revision'] as const;
 const QUOTE = ['symbol', 'ts', 'bid', 'bidSize', 'ask', 'askSize'] as const;
-const TICK = ['symbol', 'ts', 'price', 'size'] as const;
+/** A tick's venue fields are optional: absent (or null) ones are left out when decoded. */
+const TICK = [
+  'symbol',
+  'ts',
+  'price',
+  'size',
+  'id',
+  'exchange',
+  'conditions',
+  'tape',
+  'replaces',
+  'cancels',
+] as const;
+const OPTIONAL_TICK_COLUMNS: ReadonlySet<string> = new Set(TICK.slice(4));
 const TRADE = ['symbol', 'ts', 'price', 'size', 'id', 'exchange', 'conditions', 'tape'] as const;
 
 /** The list fields sent as rows: command kind → field → columns. */
@@ -53,8 +66,11 @@ function fromRows(rows: unknown, columns: Columns): Record<string, unknown>[] {
       throw new RecordFormatError(`a row of ${columns.length} values was expected`);
     }
     const item: Record<string, unknown> = {};
+    const ticks = columns === TICK;
     columns.forEach((c, i) => {
-      item[c] = row[i];
+      const value = row[i];
+      if (ticks && (value === null || value === undefined) && OPTIONAL_TICK_COLUMNS.has(c)) return;
+      item[c] = value;
     });
     return item;
   });

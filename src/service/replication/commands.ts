@@ -53,6 +53,8 @@ export interface SymbolStoreData {
   readonly today: readonly StoredBar[];
   readonly quotes: StoredMarketData<Quote>;
   readonly ticks: StoredMarketData<Tick>;
+  /** A symbol built from trades: every stored trade message of the date, in arrival order. */
+  readonly tradeLog?: readonly Tick[];
 }
 
 /** Every record of the log, by `kind`. */
@@ -71,8 +73,8 @@ export type Command =
   /** The LIVE clock's tick (lease holder): the session's wall clock is `at`. */
   | { readonly kind: 'clockTick'; readonly at: Instant }
   | { readonly kind: 'replayControl'; readonly action: 'pause' | 'resume' }
-  /** One step of the replay driver (lease holder): stored bars of one timestamp. */
-  | { readonly kind: 'replayBars'; readonly bars: readonly ReplayBarInput[] }
+  /** One step of the replay driver (lease holder): stored bars of one timestamp, and how many remain. */
+  | { readonly kind: 'replayBars'; readonly bars: readonly ReplayBarInput[]; readonly remaining: number }
   /** The replay played its last bar (lease holder): the session ends. */
   | { readonly kind: 'replayFinished' }
   | { readonly kind: 'loadSymbol'; readonly settings: SymbolSettingsInput }
@@ -186,6 +188,16 @@ const bar = record({ symbol: str, ts: num, ...barValues });
 const storedBar = record({ ts: num, ...barValues, revision: int });
 const quoteFields = { ts: num, bid: num, bidSize: num, ask: num, askSize: num };
 const tickFields = { ts: num, price: num, size: num };
+/** A tick's venue fields (a symbol built from trades), each absent or null when not given. */
+const tradeTickFields = {
+  ...tickFields,
+  id: optional(nullable(str)),
+  exchange: optional(nullable(str)),
+  conditions: optional(nullable(list(str))),
+  tape: optional(nullable(str)),
+  replaces: optional(nullable(str)),
+  cancels: optional(nullable(str)),
+};
 const stored = (item: Check): Check => record({ items: list(item), count: int, next: int });
 const settingsInput = record({
   symbol: str,
@@ -212,13 +224,13 @@ const SHAPES: Readonly<Record<CommandKind, Readonly<Record<string, Check>>>> = {
   advanceClock: { to: num },
   clockTick: { at: num },
   replayControl: { action: oneOf('pause', 'resume') },
-  replayBars: { bars: list(record({ symbol: str, ts: num, ...barValues, revision: int })) },
+  replayBars: { bars: list(record({ symbol: str, ts: num, ...barValues, revision: int })), remaining: int },
   replayFinished: {},
   loadSymbol: { settings: settingsInput },
   removeSymbol: { symbol: str },
   ingestBars: { bars: list(bar) },
   ingestQuotes: { quotes: list(record({ symbol: str, ...quoteFields })) },
-  ingestTicks: { ticks: list(record({ symbol: str, ...tickFields })) },
+  ingestTicks: { ticks: list(record({ symbol: str, ...tradeTickFields })) },
   ingestTrades: {
     trades: list(
       record({
@@ -242,7 +254,8 @@ const SHAPES: Readonly<Record<CommandKind, Readonly<Record<string, Check>>>> = {
         settings,
         today: list(storedBar),
         quotes: stored(record(quoteFields)),
-        ticks: stored(record(tickFields)),
+        ticks: stored(record(tradeTickFields)),
+        tradeLog: optional(list(record(tradeTickFields))),
       }),
     ),
   },

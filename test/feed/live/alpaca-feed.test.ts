@@ -57,6 +57,7 @@ async function setup(
     pingIntervalMs: 50,
     readTimeoutMs: 300,
     backoff: { baseMs: 20, capMs: 100, minMs: 10 },
+    backfillRetriesMs: [150],
     http: { wait: async () => undefined },
   });
   feeds.push(feed);
@@ -176,6 +177,52 @@ describe('Alpaca feed', () => {
     expect(fake.subscription()).toMatchObject({ bars: ['SPY'] });
     fake.push(asAlpacaBars('SPY', SPY.slice(17, 18)));
     await sink.until(() => sink.barsByKind.STREAMED.length === 11);
+  });
+
+  it('backfills the trades of an outage for a TRADES symbol', async () => {
+    const { fake, sink, feed, clock } = await setup();
+    fake.setTradeHistory(
+      'AAPL',
+      Array.from({ length: 8 }, (_, k) => ({
+        t: new Date(OPEN + 11 * MINUTE + k * 20_000).toISOString(),
+        x: 'V',
+        p: 170 + k,
+        s: 100,
+        c: ['@'],
+        i: 500 + k,
+        z: 'C',
+      })),
+    );
+    feed.follow([trades('AAPL')]);
+    await feed.connect();
+    clock.now = OPEN + 12 * MINUTE + 30_000;
+    fake.dropConnections();
+    await sink.until(() => sink.changes.length === 2);
+    clock.now = OPEN + 13 * MINUTE + 10_000;
+    await sink.until(
+      () => sink.changes.length === 3 && sink.tradeList.length >= 4,
+      5_000,
+      'the trade backfill',
+    );
+    // [12:00, 13:10): the trades at 12:00, 12:20, 12:40 and 13:00 (a repeat sends them again: the tree keeps one per id).
+    expect(sink.tradeList.slice(0, 4).map((t) => t.id)).toEqual(['503', '504', '505', '506']);
+    expect(fake.restRequests.some((u) => u.pathname === '/v2/stocks/trades')).toBe(true);
+  });
+
+  it('asks again for the outage minutes its history lagged on', async () => {
+    const { fake, sink, feed, clock } = await setup();
+    fake.setHistory('SPY', asAlpacaHistory(SPY.slice(0, 14)));
+    feed.follow([bars('SPY')]);
+    await feed.connect();
+    clock.now = OPEN + 12 * MINUTE + 30_000;
+    fake.dropConnections();
+    await sink.until(() => sink.changes.length === 2);
+    clock.now = OPEN + 16 * MINUTE + 10_000;
+    await sink.until(() => sink.changes.length === 3 && sink.barsByKind.BACKFILL.length === 2);
+    // Minutes 14 and 15 reach the history later; the repeat picks them up (12 and 13 again: no change).
+    fake.setHistory('SPY', asAlpacaHistory(SPY));
+    await sink.until(() => sink.barsByKind.BACKFILL.length === 6, 5_000, 'the repeat');
+    expect(sink.barsByKind.BACKFILL.map((b) => (b.ts - OPEN) / MINUTE)).toEqual([12, 13, 12, 13, 14, 15]);
   });
 
   it('reconnects after the slow-client error and says why', async () => {

@@ -176,7 +176,16 @@ describe('AlpacaDecoder', () => {
       },
     ]);
     expect(json.cancels).toEqual([
-      { symbol: 'GOOGL', ts: Date.UTC(2023, 3, 6, 13, 15, 42, 835), id: '465', action: 'C' },
+      {
+        symbol: 'GOOGL',
+        ts: Date.UTC(2023, 3, 6, 13, 15, 42, 835),
+        id: '465',
+        price: 105.31,
+        size: 300,
+        exchange: 'D',
+        tape: 'C',
+        action: 'C',
+      },
     ]);
     expect(json.statuses).toEqual([
       {
@@ -209,6 +218,27 @@ describe('AlpacaDecoder', () => {
     // Append `t` to the map by hand: fixmap of 5 → 6 entries, then "t" and the extension.
     const bytes = new Uint8Array([...head.slice(0, 1), 0x86, ...head.slice(2), 0xa1, 0x74, ...ext]);
     expect(decoder.decode(bytes, true).trades[0]!.ts).toBe(Date.UTC(2024, 2, 5, 14, 30, 59, 999));
+  });
+
+  it('decodes MessagePack trades and quotes whatever the key order, and reports odd ones like the JSON path', () => {
+    const t = new Date(Date.UTC(2024, 2, 5, 15));
+    const frame = [
+      { S: 'AAPL', T: 't', p: 1.5, s: 2, i: 9, t, c: ['@'], x: 'V', z: 'C' },
+      { T: 't', S: 'AAPL', p: 1.5, s: 2, i: 'x-9', t },
+      { T: 'q', ap: 2, as: 1, bp: 1, bs: 3, t, S: 'AAPL' },
+      { T: 't', S: 'AAPL', p: 'high', s: 2, i: 10, t },
+      { T: 'q', S: 'AAPL', bp: 1, bs: 3, t },
+    ];
+    const out = new AlpacaDecoder().decode(encode(frame), true);
+    expect(out.trades.map((x) => [x.id, x.price, x.conditions, x.exchange])).toEqual([
+      ['9', 1.5, ['@'], 'V'],
+      ['x-9', 1.5, [], null],
+    ]);
+    expect(out.quotes).toEqual([{ symbol: 'AAPL', ts: t.getTime(), bid: 1, bidSize: 3, ask: 2, askSize: 1 }]);
+    expect(out.malformed).toEqual([
+      'a trade needs S, p, s and t (T=t AAPL)',
+      'a quote needs S, bp, bs, ap, as and t (T=q AAPL)',
+    ]);
   });
 
   it('interns symbols and condition lists across frames (MessagePack)', () => {

@@ -4,10 +4,10 @@
  * and the 429 policy (retried after the server's reset or back-off; bounded).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchAlpacaBars } from '../../../src/feed/live/alpaca/rest.ts';
-import { fetchPolygonBars } from '../../../src/feed/live/polygon/rest.ts';
+import { fetchAlpacaBars, fetchAlpacaTrades } from '../../../src/feed/live/alpaca/rest.ts';
+import { fetchPolygonBars, fetchPolygonTrades } from '../../../src/feed/live/polygon/rest.ts';
 import { getJson, RestError } from '../../../src/feed/live/rest.ts';
-import type { FeedBar } from '../../../src/feed/live/types.ts';
+import type { FeedBar, FeedTrade } from '../../../src/feed/live/types.ts';
 import { FakeAlpaca } from '../../fakes/alpaca.ts';
 import { FakePolygon } from '../../fakes/polygon.ts';
 import { asAlpacaHistory, asPolygonHistory, recordedDay } from '../../fakes/recorded-day.ts';
@@ -165,6 +165,98 @@ describe('Polygon aggregates backfill', () => {
         () => undefined,
       ),
     ).rejects.toThrow(/HTTP 401: Unknown API Key/);
+  });
+});
+
+describe('trade history (TRADES symbols)', () => {
+  const T0 = SPY[0]!.ts;
+  it('reads Alpaca trades of [from, to) across pages', async () => {
+    const fake = await FakeAlpaca.start();
+    try {
+      fake.setTradeHistory(
+        'AAPL',
+        Array.from({ length: 25 }, (_, k) => ({
+          t: new Date(T0 + k * 1_000 + 0.5).toISOString().replace('Z', '123456Z'),
+          x: 'V',
+          p: 170 + k / 100,
+          s: 10 + k,
+          c: ['@', 'I'],
+          i: 1_000 + k,
+          z: 'C',
+        })),
+      );
+      const got: FeedTrade[] = [];
+      const requests = await fetchAlpacaTrades(
+        {
+          baseUrl: fake.restUrl,
+          key: fake.key,
+          secret: fake.secret,
+          feed: 'iex',
+          pageSize: 10,
+          http: noWait,
+        },
+        ['AAPL'],
+        T0 + 2_000,
+        T0 + 22_000,
+        (trades) => got.push(...trades),
+      );
+      expect(requests).toBe(2);
+      expect(got.map((t) => t.id)).toEqual(Array.from({ length: 20 }, (_, k) => String(1_002 + k)));
+      expect(got[0]).toEqual({
+        symbol: 'AAPL',
+        ts: T0 + 2_000,
+        price: 170.02,
+        size: 12,
+        id: '1002',
+        exchange: 'V',
+        conditions: ['@', 'I'],
+        tape: 'C',
+      });
+      expect(fake.restRequests.at(-1)!.pathname).toBe('/v2/stocks/trades');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('reads Polygon v3 trades (nanosecond timestamps) across next_url pages', async () => {
+    const fake = await FakePolygon.start();
+    try {
+      fake.setTradeHistory(
+        'AAPL',
+        Array.from({ length: 12 }, (_, k) => ({
+          conditions: [12, 37],
+          exchange: 4,
+          id: `t${k}`,
+          price: 170 + k,
+          size: 5,
+          sip_timestamp: (T0 + k * 1_000) * 1e6 + 123,
+          tape: 3,
+        })),
+      );
+      const got: FeedTrade[] = [];
+      const requests = await fetchPolygonTrades(
+        { baseUrl: fake.restUrl, key: fake.key, pageSize: 5, http: noWait },
+        ['AAPL'],
+        T0,
+        T0 + 10_000,
+        (trades) => got.push(...trades),
+      );
+      expect(requests).toBe(2);
+      expect(got).toHaveLength(10);
+      expect(got[3]).toEqual({
+        symbol: 'AAPL',
+        ts: T0 + 3_000,
+        price: 173,
+        size: 5,
+        id: 't3',
+        exchange: '4',
+        conditions: ['12', '37'],
+        tape: '3',
+      });
+      for (const url of fake.restRequests) expect(url.toString()).not.toContain(fake.key);
+    } finally {
+      await fake.close();
+    }
   });
 });
 

@@ -6,13 +6,10 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lease } from '../../../src/service/replication/lease.ts';
 import { natsServer, type PrivateNats, startNats } from '../../helpers/nats.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  return waitFor(check, { timeoutMs });
 }
 
 const TTL = 1200;

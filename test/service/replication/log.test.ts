@@ -6,18 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../../src/service/replication/commands.ts';
 import { CommandLog, type Follower } from '../../../src/service/replication/log.ts';
 import { natsServer, type PrivateNats, startNats } from '../../helpers/nats.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 let counter = 0;
 function tick(at: number, replica = 'a'): LogRecord {
   return { id: `r${++counter}`, replica, at, lease: null, command: { kind: 'advanceClock', to: at } };
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  return waitFor(check, { timeoutMs });
 }
 
 describe.skipIf(natsServer === null)('the command log on a private NATS server', () => {

@@ -18,7 +18,7 @@
  * | `u` | updated bar (a late trade changed a minute bar) | as `b` |
  * | `d` | daily bar | as `b` (decoded, not used) |
  * | `c` | trade correction | S, x, oi, ci, cp, cs, cc, t, z |
- * | `x` | trade cancel/error | S, i, a (`C` or `E`), t |
+ * | `x` | trade cancel/error | S, i, x, p, s, a (`C` or `E`), t, z |
  * | `s` | trading status | S, sc, sm, rc, rm, t |
  *
  * Other types (`l` LULD, `i` imbalances) are counted and skipped. A message that lacks a field it
@@ -193,6 +193,8 @@ export class AlpacaDecoder {
           continue;
         }
         const start = reader.pos;
+        if (this.fastPath(frame)) continue;
+        reader.pos = start;
         const message = this.readMessage();
         if (typeof message.T === 'string' && CONTROL_TYPES.has(message.T)) {
           reader.pos = start;
@@ -204,6 +206,105 @@ export class AlpacaDecoder {
       if (!(error instanceof MsgpackError)) throw error;
       frame.malformed.push(`frame is not MessagePack: ${error.message}`);
     }
+  }
+
+  /**
+   * The hot path for trades and quotes (95% of a stream) whose first key is `T`, as Alpaca writes
+   * them: fields go to locals and straight into the message object, with no scratch record. Returns
+   * false (the caller rewinds and takes the general path) for anything else or anything odd.
+   */
+  private fastPath(frame: AlpacaFrame): boolean {
+    const reader = this.reader;
+    const bytes = reader.bytes;
+    let entries = reader.mapHeader();
+    // fixstr "T" then a one-character fixstr type.
+    const at = reader.pos;
+    if (entries === 0 || bytes[at] !== 0xa1 || bytes[at + 1] !== 0x54 || bytes[at + 2] !== 0xa1) return false;
+    const type = bytes[at + 3];
+    if (type !== 0x74 /* t */ && type !== 0x71 /* q */) return false;
+    reader.pos = at + 4;
+    entries--;
+    let symbol: string | undefined;
+    let ts = Number.NaN;
+    let price = Number.NaN;
+    let size = Number.NaN;
+    let bid = Number.NaN;
+    let bidSize = Number.NaN;
+    let ask = Number.NaN;
+    let askSize = Number.NaN;
+    let id: string | null = null;
+    let exchange: string | null = null;
+    let tape: string | null = null;
+    let conditions: readonly string[] = NO_CONDITIONS;
+    for (; entries > 0; entries--) {
+      const head = bytes[reader.pos];
+      // Keys are fixstr of one or two characters.
+      if (head === 0xa1) {
+        const key = bytes[reader.pos + 1];
+        reader.pos += 2;
+        switch (key) {
+          case K.S:
+            symbol = this.readString();
+            break;
+          case K.t:
+            ts = reader.kind() === Kind.Timestamp ? reader.timestamp() : Number.NaN;
+            if (Number.isNaN(ts)) return false;
+            break;
+          case K.p:
+            price = reader.number();
+            break;
+          case K.s:
+            size = reader.number();
+            break;
+          case K.i: {
+            if (reader.kind() !== Kind.Number) return false;
+            id = String(reader.number());
+            break;
+          }
+          case K.x:
+            exchange = this.readString() ?? null;
+            break;
+          case K.z:
+            tape = this.readString() ?? null;
+            break;
+          case K.c:
+            if (reader.kind() !== Kind.Array) return false;
+            conditions = this.readConditions() ?? NO_CONDITIONS;
+            break;
+          default:
+            reader.skip();
+        }
+      } else if (head === 0xa2) {
+        const key = bytes[reader.pos + 1]! | (bytes[reader.pos + 2]! << 8);
+        reader.pos += 3;
+        switch (key) {
+          case K.bp:
+            bid = reader.number();
+            break;
+          case K.bs:
+            bidSize = reader.number();
+            break;
+          case K.ap:
+            ask = reader.number();
+            break;
+          case K.as:
+            askSize = reader.number();
+            break;
+          default:
+            reader.skip();
+        }
+      } else return false;
+    }
+    if (symbol === undefined || symbol.length === 0 || Number.isNaN(ts)) return false;
+    if (type === 0x74) {
+      if (Number.isNaN(price) || Number.isNaN(size)) return false;
+      frame.trades.push({ symbol, ts, price, size, id, exchange, conditions, tape });
+    } else {
+      if (Number.isNaN(bid) || Number.isNaN(bidSize) || Number.isNaN(ask) || Number.isNaN(askSize))
+        return false;
+      frame.quotes.push({ symbol, ts, bid, bidSize, ask, askSize });
+    }
+    return true;
   }
 
   /** Reads one message map into the scratch record (strings and condition lists interned). */
@@ -487,7 +588,16 @@ function addMessage(m: RawMessage, frame: AlpacaFrame): void {
         frame.malformed.push(malformed(m, 'a cancel needs S, i and t'));
         return;
       }
-      frame.cancels.push({ symbol: m.S, ts: m.t, id, action: typeof m.a === 'string' ? m.a : 'C' });
+      frame.cancels.push({
+        symbol: m.S,
+        ts: m.t,
+        id,
+        price: isNumber(m.p) ? m.p : null,
+        size: isNumber(m.s) ? m.s : null,
+        exchange: textOrNull(m.x),
+        tape: textOrNull(m.z),
+        action: typeof m.a === 'string' ? m.a : 'C',
+      });
       return;
     }
     case 's': {

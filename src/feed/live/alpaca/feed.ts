@@ -1,6 +1,6 @@
 /**
  * The Alpaca feed: the stock stream core (./protocol.ts) in the WebSocket shell (../shell.ts), with
- * backfill from `GET /v2/stocks/bars` (./rest.ts). The stream URL is `{streamUrl}/v2/{feed}`.
+ * backfill from `GET /v2/stocks/bars` and, for `TRADES` symbols, `GET /v2/stocks/trades` (./rest.ts). The stream URL is `{streamUrl}/v2/{feed}`.
  */
 import type { Instant } from '../../../domain/types.ts';
 import type { BackoffOptions } from '../backoff.ts';
@@ -8,7 +8,7 @@ import type { GetJsonOptions } from '../rest.ts';
 import { StreamFeed } from '../shell.ts';
 import type { FeedSink } from '../types.ts';
 import { type AlpacaCodec, AlpacaCore } from './protocol.ts';
-import { fetchAlpacaBars } from './rest.ts';
+import { fetchAlpacaBars, fetchAlpacaTrades } from './rest.ts';
 
 /** Defaults: the provider's own hosts. */
 export const ALPACA_DEFAULTS = {
@@ -38,6 +38,8 @@ export interface AlpacaFeedOptions {
   readonly pingIntervalMs?: number;
   readonly readTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+  /** Repeats of an outage's backfill (see StreamFeedOptions.backfillRetriesMs). */
+  readonly backfillRetriesMs?: readonly number[];
   readonly http?: Omit<GetJsonOptions, 'headers'>;
 }
 
@@ -65,11 +67,13 @@ export function createAlpacaFeed(options: AlpacaFeedOptions): StreamFeed {
       }),
     history: (symbols, _base, from, to, onPage) => fetchAlpacaBars(rest, symbols, from, to, onPage),
     historyIntervals: ['1m'],
+    tradeHistory: (symbols, from, to, onPage) => fetchAlpacaTrades(rest, symbols, from, to, onPage),
     sink: options.sink,
     secrets: [options.key, options.secret],
     ...(options.now ? { now: options.now } : {}),
     ...(options.pingIntervalMs ? { pingIntervalMs: options.pingIntervalMs } : {}),
     ...(options.readTimeoutMs ? { readTimeoutMs: options.readTimeoutMs } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.backfillRetriesMs ? { backfillRetriesMs: options.backfillRetriesMs } : {}),
   });
 }

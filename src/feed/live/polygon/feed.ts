@@ -1,6 +1,7 @@
 /**
  * The Polygon/Massive feed: the stocks stream core (./protocol.ts) in the WebSocket shell
- * (../shell.ts), with backfill from the aggregates endpoint (./rest.ts).
+ * (../shell.ts), with backfill from the aggregates endpoint and, for `TRADES` symbols, the v3 trades
+ * endpoint (./rest.ts).
  */
 import type { Instant } from '../../../domain/types.ts';
 import type { BackoffOptions } from '../backoff.ts';
@@ -8,7 +9,7 @@ import type { GetJsonOptions } from '../rest.ts';
 import { StreamFeed } from '../shell.ts';
 import type { FeedSink } from '../types.ts';
 import { PolygonCore } from './protocol.ts';
-import { fetchPolygonBars } from './rest.ts';
+import { fetchPolygonBars, fetchPolygonTrades } from './rest.ts';
 
 /** Defaults: the provider's own hosts (Massive, formerly Polygon.io). */
 export const POLYGON_DEFAULTS = {
@@ -29,6 +30,8 @@ export interface PolygonFeedOptions {
   readonly pingIntervalMs?: number;
   readonly readTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+  /** Repeats of an outage's backfill (see StreamFeedOptions.backfillRetriesMs). */
+  readonly backfillRetriesMs?: readonly number[];
   readonly http?: Omit<GetJsonOptions, 'headers'>;
 }
 
@@ -46,11 +49,13 @@ export function createPolygonFeed(options: PolygonFeedOptions): StreamFeed {
     history: (symbols, baseInterval, from, to, onPage) =>
       fetchPolygonBars(rest, symbols, baseInterval, from, to, onPage),
     historyIntervals: ['1m', '1s'],
+    tradeHistory: (symbols, from, to, onPage) => fetchPolygonTrades(rest, symbols, from, to, onPage),
     sink: options.sink,
     secrets: [options.key],
     ...(options.now ? { now: options.now } : {}),
     ...(options.pingIntervalMs ? { pingIntervalMs: options.pingIntervalMs } : {}),
     ...(options.readTimeoutMs ? { readTimeoutMs: options.readTimeoutMs } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.backfillRetriesMs ? { backfillRetriesMs: options.backfillRetriesMs } : {}),
   });
 }

@@ -1,0 +1,124 @@
+/**
+ * `tsx bench/cluster.ts` (also part of `npm run bench` when nats-server exists): three replica
+ * processes on a private nats-server and one real PostgreSQL database.
+ * - lag: 1,000 symbols' 1m bars at 10,000 bars/s through A for 10 s: p99 of publication → applied
+ *   on B and C (their `session_replication_apply_lag_seconds` summary);
+ * - throughput: the rest of the day (390 minutes × 1,000 symbols in all) as fast as A takes it,
+ *   4 batches of 5,000 bars in flight: bars/s until all three applied everything;
+ * - catch-up: a fourth replica started after the 390,000 bars: seconds until its `/ready` is 200.
+ */
+
+import {
+  killReplica,
+  mutate,
+  type ReplicaProcess,
+  startReplica,
+  waitConverged,
+} from '../test/helpers/cluster.ts';
+import { createScratchDatabase } from '../test/helpers/db.ts';
+import { natsServer, startNats } from '../test/helpers/nats.ts';
+
+/** The figures of the cluster benchmark. */
+export interface ClusterFigures {
+  readonly barsPerSec: number;
+  readonly lagP99Ms: number;
+  readonly catchUpSec: number;
+}
+
+const OPEN = Date.parse('2024-03-01T14:30:00Z');
+const SYMBOLS = Array.from({ length: 1000 }, (_, i) => `S${i.toString(36).toUpperCase().padStart(3, '0')}`);
+const INGEST = `mutation ($bars: [BarInput!]!) { ingestBars(bars: $bars) { accepted } }`;
+
+function minuteBars(minute: number, from = 0, to = SYMBOLS.length) {
+  const ts = new Date(OPEN + minute * 60_000).toISOString();
+  return SYMBOLS.slice(from, to).map((symbol, i) => ({
+    symbol,
+    ts,
+    open: 100 + i,
+    high: 101 + i,
+    low: 99 + i,
+    close: 100.5 + i + minute / 1000,
+    volume: 1000 + minute,
+  }));
+}
+
+async function lagP99(replica: ReplicaProcess): Promise<number> {
+  const text = await (await fetch(`${replica.url}/metrics`)).text();
+  const match = /session_replication_apply_lag_seconds\{quantile="0.99"\} ([\d.e+-]+)/.exec(text);
+  return match ? Number(match[1]) * 1000 : Number.NaN;
+}
+
+/** Runs the benchmark; null (after saying why) when nats-server or PostgreSQL is missing. */
+export async function benchCluster(): Promise<ClusterFigures | null> {
+  if (natsServer === null) return null;
+  const serverUrl = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const db = await createScratchDatabase(serverUrl, 'bench_cluster').catch((error: unknown) => {
+    console.warn(`cluster bench skipped: no PostgreSQL at ${serverUrl} (${(error as Error).message})`);
+    return null;
+  });
+  if (db === null) return null;
+  const nats = await startNats();
+  const env = { BUS_URL: nats.url, DATABASE_URL: db.url, LOG_LEVEL: 'error' };
+  const replicas: ReplicaProcess[] = [];
+  try {
+    replicas.push(await startReplica('a', env), await startReplica('b', env), await startReplica('c', env));
+    const [a, b, c] = replicas as [ReplicaProcess, ReplicaProcess, ReplicaProcess];
+    await waitConverged(replicas, 60_000);
+    await mutate(a, `mutation { startSession(date: "2024-03-01", clockMode: MANUAL) { date } }`);
+    for (let i = 0; i < SYMBOLS.length; i += 50) {
+      await Promise.all(
+        SYMBOLS.slice(i, i + 50).map((s) =>
+          mutate(a, `mutation ($s: String!) { loadSymbol(input: { symbol: $s }) { loaded } }`, { s }),
+        ),
+      );
+    }
+    await waitConverged(replicas, 60_000);
+
+    // lag at 10,000 bars/s: 1,000 bars every 100 ms for 10 s
+    const paced = Date.now();
+    for (let minute = 0; minute < 100; minute++) {
+      await mutate(a, INGEST, { bars: minuteBars(minute) });
+      const wait = paced + (minute + 1) * 100 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await waitConverged(replicas, 60_000);
+    const lagP99Ms = Math.max(await lagP99(b), await lagP99(c));
+
+    // throughput: the remaining 290 minutes, 4 batches of 5,000 bars in flight
+    const batches: object[][] = [];
+    for (let minute = 100; minute < 390; minute++) {
+      for (let i = 0; i < SYMBOLS.length; i += 5000) batches.push(minuteBars(minute, i, i + 5000));
+    }
+    const merged: object[][] = [];
+    for (let i = 0; i < batches.length; i += 5) merged.push(batches.slice(i, i + 5).flat());
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < merged.length) await mutate(a, INGEST, { bars: merged[next++]! });
+      }),
+    );
+    await waitConverged(replicas, 120_000);
+    const barsPerSec = (290 * SYMBOLS.length) / ((performance.now() - started) / 1000);
+
+    // catch-up of a replica joining after 390,000 bars
+    const joinStart = performance.now();
+    const d = await startReplica('d', env);
+    replicas.push(d);
+    await waitConverged([a, d], 300_000);
+    const catchUpSec = (performance.now() - joinStart) / 1000;
+    console.log(
+      `cluster: 3 replicas, 1,000 symbols' 1m bars through one: ${Math.round(barsPerSec).toLocaleString('en-US')} bars/s applied on all three; lag p99 ${lagP99Ms.toFixed(1)} ms at 10,000 bars/s; a joiner after 390,000 bars ready in ${catchUpSec.toFixed(1)} s`,
+    );
+    return { barsPerSec, lagP99Ms, catchUpSec };
+  } finally {
+    for (const r of replicas) await killReplica(r, 'SIGTERM').catch(() => undefined);
+    await nats.remove();
+    await db.drop().catch(() => undefined);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const figures = await benchCluster();
+  if (figures) console.log(JSON.stringify(figures));
+}
