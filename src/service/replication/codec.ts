@@ -41,23 +41,27 @@ function toRows(items: readonly Record<string, unknown>[], columns: Columns): Ro
   const rows = new Array<Row>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    rows[i] = columns.map((c) => item[c]);
+    const row = new Array<unknown>(columns.length);
+    for (let c = 0; c < columns.length; c++) row[c] = item[columns[c]!];
+    rows[i] = row;
   }
   return rows;
 }
 
 function fromRows(rows: unknown, columns: Columns): Record<string, unknown>[] {
   if (!Array.isArray(rows)) throw new RecordFormatError('a list of rows was expected');
-  return rows.map((row) => {
-    if (!Array.isArray(row) || row.length !== columns.length) {
-      throw new RecordFormatError(`a row of ${columns.length} values was expected`);
+  const n = columns.length;
+  const items = new Array<Record<string, unknown>>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row: unknown = rows[r];
+    if (!Array.isArray(row) || row.length !== n) {
+      throw new RecordFormatError(`a row of ${n} values was expected`);
     }
     const item: Record<string, unknown> = {};
-    columns.forEach((c, i) => {
-      item[c] = row[i];
-    });
-    return item;
-  });
+    for (let i = 0; i < n; i++) item[columns[i]!] = row[i];
+    items[r] = item;
+  }
+  return items;
 }
 
 /** Encodes a record (see the module comment). */
