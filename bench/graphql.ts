@@ -20,16 +20,19 @@
  * The load generators run in worker threads (`bench/workers/`), so clients and server do not share
  * an event loop.
  */
+
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { nyDate, tradingDay } from '../src/domain/calendar.ts';
+import type { FeedState, FeedStatus } from '../src/domain/feed-health.ts';
 import type { SymbolSettingsInput } from '../src/domain/symbol-settings.ts';
 import type {
   BarInput,
   IngestResult,
+  Instant,
   IsoDate,
   QuoteInput,
   StoredBar,
@@ -134,6 +137,14 @@ class TreeService implements GraphqlService {
   }
   ingestTicks(ticks: readonly TickInput[]): IngestResult {
     return this.session.ingestTicks(ticks);
+  }
+  async reportFeedStatus(
+    feed: string,
+    status: FeedStatus,
+    at: Instant,
+    reason: string | null,
+  ): Promise<FeedState> {
+    return this.session.reportFeedStatus(feed, status, at, reason);
   }
 }
 

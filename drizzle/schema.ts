@@ -1,8 +1,9 @@
 /**
  * Table sources for drizzle-kit (`npm run db:generate` writes the SQL into `migrations/`).
  *
- * Only what cannot be derived is stored: base bars, quotes, ticks, the per-symbol configuration and
- * the session state. Derived bars, gaps, quality and indicators are recomputed from base bars.
+ * Only what cannot be derived is stored: base bars, quotes, ticks (for a symbol built from trades:
+ * every trade message, its bars' source), the per-symbol configuration, the session state and the
+ * feeds' outages. Derived bars, gaps, quality and indicators are recomputed from base bars.
  *
  * Instants are stored as `bigint` milliseconds since the Unix epoch (UTC), exactly the service's
  * `Instant`: no time-zone dependent text round trip (a `timestamptz` is rendered in the connection's
@@ -84,8 +85,34 @@ export const ticks = pgTable(
     ts: bigint('ts', { mode: 'number' }).notNull(),
     price: doublePrecision('price').notNull(),
     size: doublePrecision('size').notNull(),
+    /** The venue's trade id (unique per symbol and day); null when the source gives none. */
+    tradeId: text('trade_id'),
+    exchange: text('exchange'),
+    /** Sale conditions as a JSON array of strings (exact round trip, a blank code included). */
+    conditions: text('conditions'),
+    tape: text('tape'),
+    /** A correction: the id of the trade it replaces. */
+    replaces: text('replaces'),
+    /** A cancel: the id of the trade it cancels (the row repeats that trade's fields). */
+    cancels: text('cancels'),
   },
   (t) => [primaryKey({ name: 'ticks_pkey', columns: [t.symbol, t.sessionDate, t.seq] })],
+);
+
+/**
+ * Outages of the data feeds: one row per period a feed was down, `end_ts` null while it lasts. A
+ * feed's status is derived from its latest row (DOWN when open, UP since its end otherwise); a
+ * feed never reported has none.
+ */
+export const feedOutages = pgTable(
+  'feed_outages',
+  {
+    feed: text('feed').notNull(),
+    startTs: bigint('start_ts', { mode: 'number' }).notNull(),
+    endTs: bigint('end_ts', { mode: 'number' }),
+    reason: text('reason'),
+  },
+  (t) => [primaryKey({ name: 'feed_outages_pkey', columns: [t.feed, t.startTs] })],
 );
 
 /** The settings of every symbol the session loads (restored at start-up). */
@@ -97,6 +124,10 @@ export const symbolConfig = pgTable('symbol_config', {
   historicalDays: integer('historical_days').notNull().default(0),
   extendedHours: boolean('extended_hours').notNull().default(false),
   indicators: text('indicators').array().notNull().default(sql`'{}'::text[]`),
+  /** `BARS` (streamed) or `TRADES` (built from trades). */
+  source: text('source').notNull().default('BARS'),
+  /** The feed the symbol's data comes from. */
+  feed: text('feed').notNull().default('api'),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
 });
 

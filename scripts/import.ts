@@ -1,7 +1,11 @@
 /**
- * `npm run import -- <file…> --format pyalgotrade|csv [--symbol SPY] [--interval 1m]`
+ * `npm run import -- <file…> --format pyalgotrade|csv|trades [--symbol SPY] [--interval 1m]
+ *  [--extended-hours]`
  *
- * Imports bar files into the store the server uses: PostgreSQL at DATABASE_URL (or --database-url),
+ * Imports bar files, or trade files (`--format trades`: the CSV of src/feed/import-trades-csv.ts,
+ * built into base bars as `ingestTicks` does for a symbol loaded with source TRADES; `--interval`
+ * defaults to 1s there, `--extended-hours` builds over the extended session), into the store the
+ * server uses: PostgreSQL at DATABASE_URL (or --database-url),
  * else the embedded database in DATA_DIR (or --data-dir, default ./data). Streaming, idempotent
  * (importing a file again stores nothing new), with a progress bar on a terminal and a summary per
  * file. Exit code 1 when an import fails, 2 for bad arguments.
@@ -9,11 +13,12 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { formatImportSummary, type ImportFormat, importBarFile } from '../src/feed/import.ts';
+import { formatTradeImportSummary, importTradeFile } from '../src/feed/import-trades.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { Repository } from '../src/store/repository.ts';
 
-const USAGE = `Usage: npm run import -- <file…> --format pyalgotrade|csv [--symbol SYM] [--interval 1m|1s]
-                      [--database-url URL] [--data-dir DIR] [--batch-size N]`;
+const USAGE = `Usage: npm run import -- <file…> --format pyalgotrade|csv|trades [--symbol SYM] [--interval 1m|1s]
+                      [--extended-hours] [--database-url URL] [--data-dir DIR] [--batch-size N]`;
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -29,8 +34,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const format = values.format;
-  if (format !== 'pyalgotrade' && format !== 'csv') {
-    console.error(`--format must be pyalgotrade or csv\n${USAGE}`);
+  if (format !== 'pyalgotrade' && format !== 'csv' && format !== 'trades') {
+    console.error(`--format must be pyalgotrade, csv or trades\n${USAGE}`);
     return 2;
   }
   if (positionals.length === 0) {
@@ -59,18 +64,31 @@ async function main(): Promise<number> {
         : null;
       bar?.start(1, 0, { rows: 0 });
       try {
-        const summary = await importBarFile(repo, file, {
-          format: format as ImportFormat,
-          symbol: values.symbol,
-          interval: values.interval,
-          batchSize,
-          onProgress: (p) => {
-            bar?.setTotal(Math.max(1, p.totalBytes));
-            bar?.update(p.bytesRead, { rows: p.rowsRead });
-          },
-        });
-        bar?.stop();
-        console.log(formatImportSummary(summary));
+        const onProgress = (p: { totalBytes: number; bytesRead: number; rowsRead: number }) => {
+          bar?.setTotal(Math.max(1, p.totalBytes));
+          bar?.update(p.bytesRead, { rows: p.rowsRead });
+        };
+        if (format === 'trades') {
+          const summary = await importTradeFile(repo, file, {
+            symbol: values.symbol,
+            interval: values.interval,
+            extendedHours: values['extended-hours'] ?? false,
+            batchSize,
+            onProgress,
+          });
+          bar?.stop();
+          console.log(formatTradeImportSummary(summary));
+        } else {
+          const summary = await importBarFile(repo, file, {
+            format: format as ImportFormat,
+            symbol: values.symbol,
+            interval: values.interval,
+            batchSize,
+            onProgress,
+          });
+          bar?.stop();
+          console.log(formatImportSummary(summary));
+        }
       } catch (error) {
         bar?.stop();
         failed = true;
@@ -94,6 +112,7 @@ function parse() {
       'database-url': { type: 'string' },
       'data-dir': { type: 'string' },
       'batch-size': { type: 'string' },
+      'extended-hours': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

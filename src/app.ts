@@ -127,6 +127,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   metrics.setSources({
     subscribers: () => yoga.pubsub.subscribers,
     writerBacklog: () => writer.backlog,
+    trades: () => session.tradeCounters,
     eventListeners: () => ({
       bar: session.events.count('bar'),
       baseBar: session.events.count('baseBar'),

@@ -21,6 +21,24 @@ export interface SymbolSettings {
   readonly extendedHours: boolean;
   /** Canonical indicator names. */
   readonly indicators: readonly string[];
+  /** Where the base bars come from: streamed bars, or built from trades. */
+  readonly source: BarSource;
+  /** The feed the symbol's data comes from (`api`: data pushed through the API). */
+  readonly feed: string;
+}
+
+/** Where a symbol's base bars come from. */
+export type BarSource = 'BARS' | 'TRADES';
+
+/** The feed of a symbol loaded without one: data pushed through the API. */
+export const DEFAULT_FEED = 'api';
+
+/** A feed name: a letter or digit, then up to 31 letters, digits, `.`, `_` or `-`. */
+const FEED_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+
+/** Whether a string is a valid feed name. */
+export function isFeedName(feed: string): boolean {
+  return FEED_PATTERN.test(feed);
 }
 
 /** The settings a caller gives to load a symbol; missing fields take the contract defaults. */
@@ -31,6 +49,10 @@ export interface SymbolSettingsInput {
   readonly historicalDays?: number;
   readonly extendedHours?: boolean;
   readonly indicators?: readonly string[];
+  /** Default BARS. */
+  readonly source?: BarSource;
+  /** Default `api`. */
+  readonly feed?: string;
 }
 
 /** Largest accepted `historicalDays`. */
@@ -38,8 +60,8 @@ export const MAX_HISTORICAL_DAYS = 260;
 
 /**
  * Applies the contract defaults (base `1m`, derived `5m` and `15m`, 2 historical days, regular
- * hours, no indicators) and validates a symbol's settings into their canonical form.
- * @throws ServiceError BAD_USER_INPUT (symbol, historicalDays), INVALID_INTERVAL, INVALID_INDICATOR
+ * hours, no indicators, source BARS, feed `api`) and validates a symbol's settings into their canonical form.
+ * @throws ServiceError BAD_USER_INPUT (symbol, historicalDays, source, feed), INVALID_INTERVAL, INVALID_INDICATOR
  */
 export function resolveSettings(input: SymbolSettingsInput): SymbolSettings {
   const symbol = normaliseSymbol(input.symbol);
@@ -63,6 +85,17 @@ export function resolveSettings(input: SymbolSettingsInput): SymbolSettings {
   } catch (error) {
     throw new ServiceError('INVALID_INDICATOR', (error as Error).message);
   }
+  const source = input.source ?? 'BARS';
+  if (source !== 'BARS' && source !== 'TRADES') {
+    throw new ServiceError('BAD_USER_INPUT', `source must be BARS or TRADES, got ${JSON.stringify(source)}`);
+  }
+  const feed = input.feed ?? DEFAULT_FEED;
+  if (!isFeedName(feed)) {
+    throw new ServiceError(
+      'BAD_USER_INPUT',
+      `feed ${JSON.stringify(feed)} is not a feed name (a letter or digit, then up to 31 letters, digits, ".", "_" or "-")`,
+    );
+  }
   return {
     symbol,
     baseInterval: intervals.base.name,
@@ -70,6 +103,8 @@ export function resolveSettings(input: SymbolSettingsInput): SymbolSettings {
     historicalDays,
     extendedHours: input.extendedHours ?? false,
     indicators,
+    source,
+    feed,
   };
 }
 

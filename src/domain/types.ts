@@ -74,11 +74,26 @@ export interface QuoteInput extends Quote {
   readonly symbol: string;
 }
 
-/** A trade print. */
+/**
+ * A trade print. The venue fields are optional (a plain tick has none); a TRADES symbol builds its
+ * bars from them (src/session/README.md "Bars from trades").
+ */
 export interface Tick {
   readonly ts: Instant;
   readonly price: number;
   readonly size: number;
+  /** The venue's trade id, unique per symbol and day. */
+  readonly id?: string | null;
+  /** The exchange (venue) code as the source writes it. */
+  readonly exchange?: string | null;
+  /** Sale conditions: CTA/UTP letters or Polygon's numeric ids (src/domain/trade-conditions.ts). */
+  readonly conditions?: readonly string[] | null;
+  /** The tape: A, B, C (CTA/UTP) or Polygon's 1, 2, 3. */
+  readonly tape?: string | null;
+  /** A correction: the id of the earlier trade this print replaces. */
+  readonly replaces?: string | null;
+  /** A cancel: the id of the earlier trade it cancels (the print itself is not a trade). */
+  readonly cancels?: string | null;
 }
 
 /** A tick as it arrives, with its symbol. */
@@ -94,6 +109,8 @@ export interface Gap {
   readonly end: Instant;
   /** How many windows of the interval are missing. */
   readonly missingBars: number;
+  /** Why (src/domain/feed-health.ts); absent where no feed is known: NO_DATA. */
+  readonly cause?: 'FEED_OUTAGE' | 'NO_DATA';
 }
 
 /** Stable codes of per-item ingest rejections. */
@@ -106,7 +123,19 @@ export type RejectionCode =
   | 'INVALID_NUMBER'
   | 'INVALID_SYMBOL'
   | 'BATCH_TOO_LARGE'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  /** Bars sent for a symbol that builds its bars from trades (source TRADES). */
+  | 'TRADES_SOURCE'
+  /** A trade message that is malformed as such (both replaces and cancels, an empty id, …). */
+  | 'INVALID_TRADE'
+  /** A correction or cancel of an id never seen for the symbol and date. */
+  | 'UNKNOWN_TRADE'
+  /** A correction of a trade already cancelled or replaced. */
+  | 'TRADE_CANCELLED'
+  /** What needs a window whose trades were (partly) dropped from the bounded trade book. */
+  | 'TRADE_NOT_KEPT'
+  /** A cancel that would leave a window that has a bar without any price (bars are never removed). */
+  | 'BAR_WOULD_VANISH';
 
 /** Why one item of an ingest batch was refused. */
 export interface Rejection {

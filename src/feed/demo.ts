@@ -39,6 +39,8 @@ export async function startDemo(service: DemoService, store: DemoStore): Promise
       derivedIntervals: ['5m', '15m', '1h', '1d'],
       historicalDays: 2,
       extendedHours: false,
+      source: 'BARS',
+      feed: 'api',
       indicators: [
         'avg_volume_2d',
         'max_price_2d',

@@ -3,6 +3,7 @@
  * session service, the per-request loaders of stored bars and the metrics. Implemented below the
  * GraphQL layer (`src/service/`, `src/store/`, `src/http/metrics.ts`), wired in `src/app.ts`.
  */
+import type { FeedState, FeedStatus } from '../domain/feed-health.ts';
 import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
@@ -38,6 +39,8 @@ export interface GraphqlService {
   ingestBars(bars: readonly BarInput[]): IngestResult | Promise<IngestResult>;
   ingestQuotes(quotes: readonly QuoteInput[]): IngestResult | Promise<IngestResult>;
   ingestTicks(ticks: readonly TickInput[]): IngestResult | Promise<IngestResult>;
+  /** Records a feed's status (and persists it when there is a store). */
+  reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): Promise<FeedState>;
   /**
    * Resolves when what was ingested may be acknowledged: committed to the store in durable mode,
    * at once in write-behind mode. Rejects with STORE_UNAVAILABLE when the commit does not come.

@@ -17,7 +17,7 @@ import {
 } from 'graphql/index.js';
 import { isAsyncIterable } from 'graphql-yoga';
 import { formatStreamError, formatStreamResult } from './errors.ts';
-import { variablesProblem } from './request-shape.ts';
+import { variablesTypeProblem } from './request-shape.ts';
 
 /** The parameters of one operation as a transport received them (not yet checked). */
 export interface OperationParams {
@@ -91,7 +91,7 @@ export class OperationEntry {
       if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
         return { errors: [badRequest('operationName must be a string')] };
       }
-      const problem = variablesProblem(variables, Number.POSITIVE_INFINITY);
+      const problem = variablesTypeProblem(variables); // their nesting: at execute (request-shape.ts)
       if (problem !== null) return { errors: [problem] };
       const enveloped = this.#host.getEnveloped({ ...initial, params });
       const document = enveloped.parse(query);

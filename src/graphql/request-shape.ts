@@ -73,15 +73,20 @@ export function valueNesting(value: unknown, limit: number): number {
   return deepest;
 }
 
-/** What is wrong with a request's variables, or null. */
-export function variablesProblem(variables: unknown, maxNesting: number): GraphQLError | null {
+/** What is wrong with the type of a request's variables (an object, or absent), or null. */
+export function variablesTypeProblem(variables: unknown): GraphQLError | null {
   if (variables === undefined || variables === null) return null;
-  if (typeof variables !== 'object' || Array.isArray(variables)) {
-    return new GraphQLError(
-      `variables must be a JSON object, got ${Array.isArray(variables) ? 'an array' : typeof variables}`,
-      { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
-    );
-  }
+  if (typeof variables === 'object' && !Array.isArray(variables)) return null;
+  return new GraphQLError(
+    `variables must be a JSON object, got ${Array.isArray(variables) ? 'an array' : typeof variables}`,
+    { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+  );
+}
+
+/** What is wrong with a request's variables (their type, their nesting), or null. */
+export function variablesProblem(variables: unknown, maxNesting: number): GraphQLError | null {
+  const wrongType = variablesTypeProblem(variables);
+  if (wrongType !== null || variables === undefined || variables === null) return wrongType;
   const depth = valueNesting(variables, maxNesting);
   if (depth <= maxNesting) return null;
   return new GraphQLError(

@@ -1,7 +1,8 @@
 /**
  * The HTTP server: plain routes (src/http/routes.ts), GraphQL over HTTP and SSE (yoga) and
- * GraphQL over WebSocket (graphql-ws protocol) on the same `/graphql` path, request metrics, a
- * request body limit, and a clean close.
+ * GraphQL over WebSocket (graphql-ws protocol, src/http/graphql-ws.ts) on the same `/graphql` path,
+ * request metrics, a request body limit, coded answers to what Node's HTTP parser refuses, and a
+ * clean close.
  */
 import {
   createServer,

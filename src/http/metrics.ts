@@ -1,6 +1,8 @@
 /**
  * Prometheus metrics (GET /metrics): ingest counts and rejections by code, open subscribers,
- * listeners of the tree's events, the store writer's backlog, HTTP request latency, plus Node's default process metrics.
+ * listeners of the tree's event topics, the store writer's backlog, HTTP request latency, trades
+ * applied and unknown sale-condition codes of symbols built from trades, plus Node's default
+ * process metrics.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GraphqlMetrics } from '../graphql/context.ts';
@@ -11,6 +13,8 @@ export interface MetricSources {
   readonly subscribers?: () => number;
   /** Changes waiting in the write-behind writer. */
   readonly writerBacklog?: () => number;
+  /** The tree's trade counters (symbols built from trades). */
+  readonly trades?: () => { readonly applied: number; readonly unknownConditionCodes: number };
   /** Listeners of the tree's event topics, by topic. */
   readonly eventListeners?: () => Readonly<Record<string, number>>;
   /** The live feed's figures (FEED=alpaca | polygon), when one runs. */
@@ -73,6 +77,27 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
     registers: [registry],
     collect() {
       this.set(sources.writerBacklog?.() ?? 0);
+    },
+  });
+  const counted = { applied: 0, unknown: 0 };
+  new Counter({
+    name: 'session_trades_applied_total',
+    help: 'Trade messages (prints, corrections, cancels) applied to symbols built from trades.',
+    registers: [registry],
+    collect() {
+      const now = sources.trades?.().applied ?? 0;
+      if (now > counted.applied) this.inc(now - counted.applied);
+      counted.applied = now;
+    },
+  });
+  new Counter({
+    name: 'session_trade_unknown_conditions_total',
+    help: 'Sale-condition codes not in the rule table, on applied trades (they restrict nothing).',
+    registers: [registry],
+    collect() {
+      const now = sources.trades?.().unknownConditionCodes ?? 0;
+      if (now > counted.unknown) this.inc(now - counted.unknown);
+      counted.unknown = now;
     },
   });
   new Gauge({

@@ -188,12 +188,14 @@ function gapsCsv(
     throw new HttpError(404, 'NOT_FOUND', `${symbols[0]!.symbol} holds no ${wanted} interval`);
   }
   sendCsv(req, res, 'gaps.csv', (push) => {
-    push('symbol,interval,start,end,missing_bars\n');
+    push('symbol,interval,start,end,missing_bars,cause\n');
     for (const data of symbols) {
       for (const interval of data.intervals()) {
         if (wanted !== null && interval.name !== wanted) continue;
-        for (const gap of interval.gaps() as Gap[]) {
-          push(`${data.symbol},${interval.name},${iso(gap.start)},${iso(gap.end)},${gap.missingBars}\n`);
+        for (const gap of interval.gapsWithCause() as Gap[]) {
+          push(
+            `${data.symbol},${interval.name},${iso(gap.start)},${iso(gap.end)},${gap.missingBars},${gap.cause ?? 'NO_DATA'}\n`,
+          );
         }
       }
     }

@@ -7,7 +7,7 @@
  * so a flood of malformed frames cannot flood the log) and keeps each symbol's latest trading
  * status (halts are information, never outages).
  */
-import type { RejectionCode } from '../domain/types.ts';
+import type { RejectionCode, TickInput } from '../domain/types.ts';
 import type {
   FeedBar,
   FeedBarKind,
@@ -37,7 +37,7 @@ export interface FeedCounts {
   readonly accepted: Record<string, number>;
   /** Items the tree refused, by rejection code. */
   readonly rejected: Partial<Record<RejectionCode, number>>;
-  /** Trade corrections and cancels received (applied by TRADES symbols once they exist). */
+  /** Trade corrections and cancels of symbols that do not build their bars from trades. */
   readonly unapplied: Record<string, number>;
   readonly problems: number;
 }
@@ -72,12 +72,33 @@ export class FeedIngest implements FeedSink {
     this.tally('trades', trades.length, this.service.ingestTicks(trades));
   }
 
+  /**
+   * Corrections of a symbol built from trades replace the original print (`replaces`); for any other
+   * symbol they are counted as unapplied (its bars come finished).
+   */
   corrections(corrections: readonly FeedTradeCorrection[]): void {
-    this.unapplied['corrections'] = (this.unapplied['corrections'] ?? 0) + corrections.length;
+    const applied: TickInput[] = [];
+    for (const c of corrections) {
+      if (this.fromTrades(c.symbol))
+        applied.push({ ...c.corrected, symbol: c.symbol, replaces: c.originalId });
+      else this.unapplied['corrections'] = (this.unapplied['corrections'] ?? 0) + 1;
+    }
+    if (applied.length > 0) this.tally('corrections', applied.length, this.service.ingestTicks(applied));
   }
 
+  /** Cancels (and errors) of a symbol built from trades remove the print (`cancels`); see {@link corrections}. */
   cancels(cancels: readonly FeedTradeCancel[]): void {
-    this.unapplied['cancels'] = (this.unapplied['cancels'] ?? 0) + cancels.length;
+    const applied: TickInput[] = [];
+    for (const c of cancels) {
+      if (this.fromTrades(c.symbol))
+        applied.push({ symbol: c.symbol, ts: c.ts, price: c.price ?? 0, size: c.size ?? 0, cancels: c.id });
+      else this.unapplied['cancels'] = (this.unapplied['cancels'] ?? 0) + 1;
+    }
+    if (applied.length > 0) this.tally('cancels', applied.length, this.service.ingestTicks(applied));
+  }
+
+  private fromTrades(symbol: string): boolean {
+    return this.service.session.symbol(symbol)?.source === 'TRADES';
   }
 
   quotes(quotes: readonly FeedQuote[]): void {
@@ -110,6 +131,14 @@ export class FeedIngest implements FeedSink {
     else if (change.fatal)
       this.options.log.error(fields, `${change.reason}: the feed stopped and will not reconnect`);
     else this.options.log.warn(fields, change.reason);
+    // The same path as the API's reportFeedStatus: the outage gives the gaps it overlaps their cause.
+    const refused = (error: unknown) =>
+      this.options.log.warn({ ...fields, err: error }, 'the feed status could not be recorded');
+    try {
+      this.service.reportFeedStatus(change.feed, change.status, change.at, change.reason).catch(refused);
+    } catch (error) {
+      refused(error);
+    }
     this.options.onStatus?.(change);
   }
 

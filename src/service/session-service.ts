@@ -2,6 +2,7 @@ import type { WriteMode } from '../config.ts';
 import { normaliseSymbol } from '../domain/bar-validation.ts';
 import { tradingDatesBefore } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
+import type { FeedState, FeedStatus, Outage } from '../domain/feed-health.ts';
 import type { SymbolSettings, SymbolSettingsInput } from '../domain/symbol-settings.ts';
 import type {
   BarInput,
@@ -45,6 +46,14 @@ export interface SessionStore {
     to: Instant,
     limit: number,
   ): Promise<StoredMarketData<Tick>>;
+  /** Every stored trade message of a symbol's session date, in arrival order (TRADES symbols). */
+  readTradeLog(symbol: string, date: IsoDate): Promise<Tick[]>;
+  /** Records the start of a feed's outage. */
+  openOutage(feed: string, outage: Outage): Promise<void>;
+  /** Closes a feed's open outage. */
+  closeOutage(feed: string, end: Instant): Promise<void>;
+  /** Every feed reported on, with its outages. */
+  listFeedStates(): Promise<FeedState[]>;
   saveSymbolConfig(settings: SymbolSettings): Promise<void>;
   deleteSymbolConfig(symbol: string): Promise<void>;
   listSymbolConfigs(): Promise<SymbolSettings[]>;
@@ -125,9 +134,11 @@ export class SessionService {
   /**
    * Rebuilds the tree from the persisted session state (after a restart): starts the session
    * again, reloads every configured symbol with its stored bars, restores the clock, and ends it
-   * again when it had ended. Does nothing when nothing was persisted.
+   * again when it had ended; restores the feeds' outages first. Does nothing more when no session
+   * state was persisted.
    */
   async restore(): Promise<boolean> {
+    this.session.feeds.restore(await this.store.listFeedStates(), this.session);
     const state = await this.store.loadSessionState();
     if (!state) return false;
     if (state.clockMode === 'REPLAY' && state.clock !== null) {
@@ -234,11 +245,17 @@ export class SessionService {
     const keys = [...dates, date].map((d) => ({ symbol: data.symbol, interval: data.baseInterval, date: d }));
     const until =
       this.session.clockMode === 'REPLAY' ? (this.replayResumeAt ?? this.session.time ?? 0) : data.window.end;
-    const [rows, quotes, ticks] = await Promise.all([
+    const fromTrades = data.trades !== null;
+    const [rows, quotes, storedTicks, log] = await Promise.all([
       this.store.readSessionBars(keys),
       this.store.readStoredQuotes(data.symbol, date, data.window.start, until, data.quotes.capacity),
-      this.store.readStoredTicks(data.symbol, date, data.window.start, until, data.ticks.capacity),
+      fromTrades
+        ? null
+        : this.store.readStoredTicks(data.symbol, date, data.window.start, until, data.ticks.capacity),
+      fromTrades ? this.store.readTradeLog(data.symbol, date) : null,
     ]);
+    const tradeLog = (log ?? []).filter((t) => t.ts >= data.window.start && t.ts < until);
+    const ticks = storedTicks ?? ticksOfLog(tradeLog, log?.length ?? 0, data.ticks.capacity);
     if (this.session.symbol(data.symbol) !== data) return this.session.symbol(data.symbol) ?? data;
     const history = new Map<IsoDate, StoredBar[]>();
     dates.forEach((d, i) => {
@@ -250,7 +267,7 @@ export class SessionService {
       const baseMs = data.day.base.spec.ms;
       today = today.filter((bar) => bar.ts + baseMs <= clock);
     }
-    return this.session.completeLoad(data.symbol, history, today, { quotes, ticks }) ?? data;
+    return this.session.completeLoad(data.symbol, history, today, { quotes, ticks }, tradeLog) ?? data;
   }
 
   /** Removes a symbol from memory and from the configuration; its stored bars stay. */
@@ -296,6 +313,28 @@ export class SessionService {
   /** Ingests quotes (same backlog rule as bars). */
   ingestQuotes(quotes: readonly QuoteInput[]): IngestResult {
     return this.refuseWhenFull(quotes.length) ?? this.session.ingestQuotes(quotes);
+  }
+
+  /**
+   * Records a feed's status (src/domain/feed-health.ts) in the tree, then in the store; resolves
+   * once it is durable.
+   * @throws ServiceError BAD_USER_INPUT
+   */
+  reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): Promise<FeedState> {
+    // The tree first, at once (a replica applies the report in log order), then the store.
+    const before = this.session.feeds.state(feed);
+    const state = this.session.reportFeedStatus(feed, status, at, reason);
+    if (state === before) return Promise.resolve(state);
+    const write =
+      status === 'DOWN'
+        ? this.store.openOutage(feed, state.outages.at(-1)!)
+        : this.store.closeOutage(feed, at);
+    return write.then(() => state);
+  }
+
+  /** Ingests trades handed in by a feed (prints with their venue fields): {@link ingestTicks}. */
+  ingestTrades(trades: readonly TickInput[]): IngestResult {
+    return this.ingestTicks(trades);
   }
 
   /** Ingests ticks (same backlog rule as bars). */
@@ -392,4 +431,12 @@ export class SessionService {
     this.stopReplay();
     for (const off of this.unsubscribe.splice(0)) off();
   }
+}
+
+/**
+ * The tick buffer's restore of a symbol built from trades, from its trade log (every stored message
+ * of the date, `total` of them, of which `log` are inside the window): the latest `capacity`.
+ */
+function ticksOfLog(log: readonly Tick[], total: number, capacity: number): StoredMarketData<Tick> {
+  return { items: log.slice(-capacity), count: log.length, next: total };
 }

@@ -179,6 +179,14 @@ export class DayBars {
   }
 
   /**
+   * Allocates the day's buffer now rather than with the first bar (a symbol sure to get bars, such
+   * as one built from trades, pays for it at load instead of on the ingest path).
+   */
+  reserve(): void {
+    if (!this.base.series.allocated) this.allocate();
+  }
+
+  /**
    * Applies one validated base bar at `slot`. `revision` forces the stored revision (used when
    * rebuilding from the store); otherwise a new bar gets 0 and a changed one its previous
    * revision + 1. Identical bars change nothing. (The values come as one object, not as numbers:

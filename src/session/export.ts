@@ -1,5 +1,5 @@
 import { ServiceError } from '../domain/errors.ts';
-import type { Bar, Gap, Instant } from '../domain/types.ts';
+import type { Bar, Gap, Instant, Tick } from '../domain/types.ts';
 import type { BarSeries } from './bar-series.ts';
 import type { HistoricalInterval } from './historical-data.ts';
 import type { SessionData } from './session-data.ts';
@@ -66,6 +66,7 @@ export function exportSession(
         phase: session.phase,
         clock_mode: session.clockMode,
         time: iso(session.time),
+        feeds: feedsJson(session),
       },
       symbols: out,
       removed,
@@ -91,6 +92,8 @@ function exportSymbol(data: SymbolSessionData, cursor: number): JsonObject {
     entry['base_interval'] = data.baseInterval;
     entry['derived_intervals'] = [...data.derivedIntervals];
     entry['extended_hours'] = data.extendedHours;
+    entry['source'] = data.source;
+    entry['feed'] = data.feed;
     entry['loaded'] = data.loaded;
   }
   const session: JsonObject = {};
@@ -132,7 +135,7 @@ function exportSymbol(data: SymbolSessionData, cursor: number): JsonObject {
     const latest = data.ticks.latest();
     entry['ticks'] = {
       count: data.ticks.total,
-      latest: latest && { ts: iso(latest.ts), price: latest.price, size: latest.size },
+      latest: latest && tickJson(latest),
     };
   }
   return entry;
@@ -153,7 +156,7 @@ function exportInterval(interval: SessionInterval, cursor: number): JsonObject |
   const section: JsonObject = {
     count: series.size,
     quality: interval.quality(),
-    gaps: gapsJson(interval.gaps()),
+    gaps: gapsJson(interval.gapsWithCause()),
     columns: [...BAR_COLUMNS],
     data: rows,
   };
@@ -214,9 +217,31 @@ function gapsJson(gaps: readonly Gap[]): JsonObject {
   let missing = 0;
   const ranges = gaps.map((g) => {
     missing += g.missingBars;
-    return { start: iso(g.start), end: iso(g.end), missing_bars: g.missingBars };
+    return { start: iso(g.start), end: iso(g.end), missing_bars: g.missingBars, cause: g.cause ?? 'NO_DATA' };
   });
   return { gap_count: gaps.length, missing_bars: missing, ranges };
+}
+
+/** The latest tick: its print, and the venue fields a trade carries (null when absent). */
+function tickJson(tick: Tick): JsonObject {
+  const out: JsonObject = { ts: iso(tick.ts), price: tick.price, size: tick.size };
+  if (tick.id != null) out['id'] = tick.id;
+  if (tick.exchange != null) out['exchange'] = tick.exchange;
+  if (tick.conditions != null) out['conditions'] = [...tick.conditions];
+  if (tick.tape != null) out['tape'] = tick.tape;
+  if (tick.replaces != null) out['replaces'] = tick.replaces;
+  if (tick.cancels != null) out['cancels'] = tick.cancels;
+  return out;
+}
+
+/** The session's feeds: those of its symbols and every feed reported on, with their outages. */
+function feedsJson(session: SessionData): Json[] {
+  return session.feeds.list(session.symbols().map((s) => s.feed)).map((f) => ({
+    feed: f.feed,
+    status: f.status,
+    since: iso(f.since),
+    outages: f.outages.map((o) => ({ start: iso(o.start), end: iso(o.end), reason: o.reason })),
+  }));
 }
 
 function iso(instant: Instant | null): string | null {

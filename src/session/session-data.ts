@@ -9,9 +9,16 @@ import {
   tradingDay,
 } from '../domain/calendar.ts';
 import { ServiceError } from '../domain/errors.ts';
+import type { FeedState, FeedStatus } from '../domain/feed-health.ts';
 import { parseInterval } from '../domain/intervals.ts';
 import { validateQuote, validateTick } from '../domain/market-data-validation.ts';
-import { resolveSettings, type SymbolSettingsInput, sameSettings } from '../domain/symbol-settings.ts';
+import {
+  isFeedName,
+  resolveSettings,
+  type SymbolSettingsInput,
+  sameSettings,
+} from '../domain/symbol-settings.ts';
+import { validateTrade } from '../domain/trade-validation.ts';
 import type {
   BarInput,
   ClockMode,
@@ -24,16 +31,25 @@ import type {
   SessionPhase,
   StoredBar,
   StoredMarketData,
+  Tick,
   TickInput,
 } from '../domain/types.ts';
 import type { ChangeSequence, IntervalChangeSink } from './day-bars.ts';
 import { type BarEventKind, SessionEvents } from './events.ts';
+import { FeedRegistry } from './feeds.ts';
 import type { SessionClock, SessionInterval } from './session-interval.ts';
 import { type BufferBounds, type StoredQuotesAndTicks, SymbolSessionData } from './symbol-session-data.ts';
+import {
+  applyTradeMessage,
+  isAccepted,
+  refusalMessage,
+  restoreTradeLog,
+  type TradeCounters,
+} from './trade-ingest.ts';
 
 /** Options of the session tree. */
 export interface SessionDataOptions {
-  /** Bounds of each symbol's quote and tick buffers (default 10,000 each). */
+  /** Bounds of each symbol's quote and tick buffers (default 10,000 each) and trade book (2²⁰). */
   readonly buffers?: Partial<BufferBounds>;
   /** Wall clock for LIVE mode (default Date.now). */
   readonly now?: () => Instant;
@@ -55,7 +71,13 @@ export class SessionData implements SessionClock, ChangeSequence {
   readonly events: SessionEvents;
   /** Random id of this process's change sequence; cursors of another epoch get a full export. */
   #epoch = Math.random().toString(36).slice(2, 10);
+  /** The recorded state of every feed (outlives sessions). */
+  readonly feeds = new FeedRegistry();
+  /** Counters of the trade path (`/metrics`). */
+  readonly tradeCounters: TradeCounters = { applied: 0, unknownConditionCodes: 0 };
   private readonly symbolMap = new Map<string, SymbolSessionData>();
+  /** Numbers the ingestTicks batches (a symbol's builder remembers the last one that touched it). */
+  private tradeBatches = 0;
   private readonly removedAt = new Map<string, number>();
   private readonly bounds: BufferBounds;
   private readonly now: () => Instant;
@@ -72,7 +94,11 @@ export class SessionData implements SessionClock, ChangeSequence {
 
   constructor(options: SessionDataOptions = {}) {
     this.events = new SessionEvents(options.onListenerError);
-    this.bounds = { quotes: options.buffers?.quotes ?? 10_000, ticks: options.buffers?.ticks ?? 10_000 };
+    this.bounds = {
+      quotes: options.buffers?.quotes ?? 10_000,
+      ticks: options.buffers?.ticks ?? 10_000,
+      ...(options.buffers?.trades === undefined ? {} : { trades: options.buffers.trades }),
+    };
     this.now = options.now ?? Date.now;
   }
 
@@ -290,6 +316,7 @@ export class SessionData implements SessionClock, ChangeSequence {
       this,
       this.bounds,
       this.next(),
+      this.feeds,
     );
     this.symbolMap.set(settings.symbol, data);
     if (data.extendedHours) this.extendedSymbols++;
@@ -299,7 +326,8 @@ export class SessionData implements SessionClock, ChangeSequence {
   /**
    * Completes a load: installs the historical bars, today's stored bars (with their revisions) and
    * today's stored quotes and ticks (the latest, in arrival order, with their count and the next
-   * arrival number), closes the windows the clock has passed, marks the symbol loaded and emits
+   * arrival number), a TRADES symbol's trade book from its stored trade messages (`tradeLog`, all of
+   * the date in arrival order), closes the windows the clock has passed, marks the symbol loaded and emits
    * SYMBOL_LOADED.
    */
   completeLoad(
@@ -307,11 +335,13 @@ export class SessionData implements SessionClock, ChangeSequence {
     history: ReadonlyMap<IsoDate, readonly StoredBar[]>,
     today: readonly StoredBar[],
     market: StoredQuotesAndTicks = { quotes: NOTHING_STORED, ticks: NOTHING_STORED },
+    tradeLog: readonly Tick[] = [],
   ): SymbolSessionData | undefined {
     const data = this.symbol(symbol);
     if (!data) return undefined;
     data.installHistory(history, this.next());
     data.restoreMarketData(market, this);
+    if (data.trades !== null) restoreTradeLog(data.trades, tradeLog);
     const day = data.day;
     const baseMs = day.base.spec.ms;
     for (const bar of [...today].sort((a, b) => a.ts - b.ts)) {
@@ -319,7 +349,13 @@ export class SessionData implements SessionClock, ChangeSequence {
       day.apply((bar.ts - data.window.start) / baseMs, bar, this, null, bar.revision);
     }
     const latest = day.base.series.latestSlot();
-    const latestEnd = latest >= 0 ? day.base.series.slotEnd(latest) : Number.NEGATIVE_INFINITY;
+    // A TRADES symbol's data is current to its latest trade (as when it was ingested), not its bar's end.
+    const latestEnd =
+      latest < 0
+        ? Number.NEGATIVE_INFINITY
+        : data.trades !== null && tradeLog.length > 0
+          ? Math.min(day.base.series.slotEnd(latest), latestTradeTs(tradeLog))
+          : day.base.series.slotEnd(latest);
     const movesClock = this.isActive && this.mode !== 'LIVE' && latest >= 0;
     if (this.clockTime !== null) {
       // The symbol's own windows close silently (its bars were never announced one by one: the load is,
@@ -336,6 +372,26 @@ export class SessionData implements SessionClock, ChangeSequence {
     data.stateSeq = this.next();
     this.events.emit('session', { kind: 'SYMBOL_LOADED', symbol: data.symbol });
     return data;
+  }
+
+  /**
+   * Records a feed's status (src/domain/feed-health.ts): `DOWN` opens an outage, `UP` closes it.
+   * A change re-dates the quality figures of the feed's symbols (their gaps' causes changed) for
+   * export deltas. Needs no session.
+   * @throws ServiceError BAD_USER_INPUT (a feed name that is not one, a report earlier than the last change)
+   */
+  reportFeedStatus(feed: string, status: FeedStatus, at: Instant, reason: string | null): FeedState {
+    if (!isFeedName(feed))
+      throw new ServiceError('BAD_USER_INPUT', `${JSON.stringify(feed)} is not a feed name`);
+    const outcome = this.feeds.report(feed, status, at, reason, this);
+    if (!outcome.ok) throw new ServiceError('BAD_USER_INPUT', outcome.message);
+    if (outcome.changed) {
+      for (const data of this.symbolMap.values()) {
+        if (data.feed !== feed) continue;
+        for (const interval of data.intervals()) interval.statsSeq = this.feeds.seq;
+      }
+    }
+    return outcome.state;
   }
 
   /** Removes a symbol and everything under it. Returns false when it was not there. */
@@ -394,6 +450,14 @@ export class SessionData implements SessionClock, ChangeSequence {
         rejected.push(rejection(i, found, input.symbol));
         continue;
       }
+      if (found.trades !== null && !stored) {
+        rejected.push({
+          index: i,
+          code: 'TRADES_SOURCE',
+          message: `${found.symbol} builds its bars from trades (source TRADES): send its trades with ingestTicks`,
+        });
+        continue;
+      }
       const baseMs = found.day.base.spec.ms;
       const invalid = validateBar(input, baseMs, found.window);
       if (invalid) {
@@ -434,8 +498,96 @@ export class SessionData implements SessionClock, ChangeSequence {
     );
   }
 
-  /** Ingests ticks into each symbol's bounded buffer. Same validation model as bars. */
+  /**
+   * Ingests ticks. A BARS symbol keeps them in its bounded buffer. A TRADES symbol builds its base
+   * bars from them (src/session/README.md "Bars from trades"): prints, corrections (`replaces`) and
+   * cancels (`cancels`), validated item by item; a re-sent id changes nothing and counts as accepted.
+   * Each window's bar is written once per batch; in MANUAL and REPLAY modes the clock then moves to
+   * the latest accepted trade's ts.
+   */
   ingestTicks(inputs: readonly TickInput[]): IngestResult {
+    for (let i = 0; i < inputs.length; i++) {
+      const found = this.symbolMap.get(inputs[i]!.symbol);
+      if (found === undefined || found.trades !== null) return this.ingestTrades(inputs);
+    }
+    return this.ingestPlainTicks(inputs);
+  }
+
+  private ingestTrades(inputs: readonly TickInput[]): IngestResult {
+    const rejected: Rejection[] = [];
+    let accepted = 0;
+    let latest = Number.NEGATIVE_INFINITY;
+    if (this.mode === 'LIVE') this.syncWallClock();
+    const emitting = this.events.has('bar') || this.events.has('baseBar');
+    const marketData = this.events.has('marketData');
+    const touched: SymbolSessionData[] = [];
+    const batch = ++this.tradeBatches;
+    const plain: TickInput[] = [];
+    const plainIndex: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      const found = this.resolveTarget(input.symbol);
+      if (typeof found === 'string') {
+        rejected.push(rejection(i, found, input.symbol));
+        continue;
+      }
+      const trades = found.trades;
+      if (trades === null) {
+        plain.push(input);
+        plainIndex.push(i);
+        continue;
+      }
+      const invalid = validateTrade(input, found.symbol, found.window);
+      if (invalid) {
+        rejected.push({ index: i, code: invalid.code, message: invalid.message });
+        continue;
+      }
+      // One change sink per symbol and batch (symbols interleave: no closure per trade).
+      if (emitting && trades.sinkBatch !== batch) {
+        trades.sinkBatch = batch;
+        trades.sink = this.sinkFor(found, false);
+      }
+      const outcome = applyTradeMessage(
+        trades,
+        input,
+        this,
+        emitting ? trades.sink : null,
+        this.tradeCounters,
+      );
+      if (!isAccepted(outcome)) {
+        rejected.push({ index: i, code: outcome, message: refusalMessage(outcome, input, found.symbol) });
+        continue;
+      }
+      accepted++;
+      if (outcome !== 'applied') continue;
+      if (trades.batch !== batch) {
+        trades.batch = batch;
+        touched.push(found);
+      }
+      if (input.ts > latest) latest = input.ts;
+      const seq = found.addTick(input, this);
+      if (marketData) {
+        this.events.emit('marketData', {
+          type: 'tick',
+          symbol: found.symbol,
+          date: found.date,
+          seq,
+          tick: input,
+        });
+      }
+    }
+    for (const data of touched) data.trades!.flush(this, emitting ? data.trades!.sink : null);
+    if (plain.length > 0) {
+      const result = this.ingestPlainTicks(plain);
+      accepted += result.accepted;
+      for (const r of result.rejected) rejected.push({ ...r, index: plainIndex[r.index]! });
+      rejected.sort((a, b) => a.index - b.index);
+    }
+    if (touched.length > 0 && this.mode !== 'LIVE') this.moveClock(latest, false);
+    return { accepted, rejected };
+  }
+
+  private ingestPlainTicks(inputs: readonly TickInput[]): IngestResult {
     return this.ingestMarketData(
       inputs,
       (data, t) => {
@@ -510,6 +662,13 @@ export class SessionData implements SessionClock, ChangeSequence {
       if (base && baseOnly) this.events.emit('baseBar', change);
     };
   }
+}
+
+/** The latest ts of a trade log's prints (cancels repeat an earlier print's ts). */
+function latestTradeTs(log: readonly Tick[]): Instant {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const message of log) if (message.cancels == null && message.ts > latest) latest = message.ts;
+  return latest;
 }
 
 function rejection(index: number, code: RejectionCode, symbol: string): Rejection {

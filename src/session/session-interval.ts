@@ -1,4 +1,5 @@
 import type { TimeWindow } from '../domain/calendar.ts';
+import { gapCause, type Outage } from '../domain/feed-health.ts';
 import type { IntervalSpec } from '../domain/intervals.ts';
 import type { Bar, Gap, Instant } from '../domain/types.ts';
 import { BarSeries } from './bar-series.ts';
@@ -36,6 +37,8 @@ export class SessionInterval implements BarSequence {
   readonly ratio: number;
   /** Change sequence of the last change of quality or gaps. */
   statsSeq = 0;
+  /** The outages of the symbol's feed, which give each gap its cause (null: every gap is NO_DATA). */
+  outages: (() => readonly Outage[]) | null = null;
 
   /**
    * @param spec the interval
@@ -106,6 +109,12 @@ export class SessionInterval implements BarSequence {
       (w) => series.slotStart(w),
       (w) => series.slotEnd(w),
     );
+  }
+
+  /** The gaps, each with its cause (FEED_OUTAGE when an outage of the symbol's feed overlaps it). */
+  gapsWithCause(): Gap[] {
+    const outages = this.outages?.() ?? [];
+    return this.gaps().map((gap) => ({ ...gap, cause: gapCause(gap, outages) }));
   }
 
   /** The bar of a slot (must be present). */

@@ -1,11 +1,14 @@
 import type { TimeWindow } from '../domain/calendar.ts';
+import { sessionWindow } from '../domain/calendar.ts';
 import { type IntervalSpec, parseInterval } from '../domain/intervals.ts';
-import type { SymbolSettings } from '../domain/symbol-settings.ts';
+import { type BarSource, DEFAULT_FEED, type SymbolSettings } from '../domain/symbol-settings.ts';
 import type { Bar, Instant, IsoDate, Quote, StoredBar, StoredMarketData, Tick } from '../domain/types.ts';
 import { type ChangeSequence, DayBars } from './day-bars.ts';
+import type { FeedRegistry } from './feeds.ts';
 import { HistoricalData } from './historical-data.ts';
 import { RingBuffer } from './ring-buffer.ts';
 import type { SessionClock, SessionInterval } from './session-interval.ts';
+import { TradeBars } from './trade-bars.ts';
 
 /** Session metrics of a symbol, over every base bar of the current session. */
 export interface SessionMetrics {
@@ -26,10 +29,12 @@ export interface StoredQuotesAndTicks {
   readonly ticks: StoredMarketData<Tick>;
 }
 
-/** Bounds of the per-symbol quote and tick buffers. */
+/** Bounds of the per-symbol quote and tick buffers and of a TRADES symbol's trade book. */
 export interface BufferBounds {
   readonly quotes: number;
   readonly ticks: number;
+  /** Trades kept per TRADES symbol and date for corrections and cancels (default 2²⁰). */
+  readonly trades?: number;
 }
 
 /**
@@ -40,6 +45,8 @@ export interface BufferBounds {
 export class SymbolSessionData {
   /** The current session's bars. */
   readonly day: DayBars;
+  /** A TRADES symbol's bar builder and trade book; null for a BARS symbol. */
+  readonly trades: TradeBars | null;
   /** True once the historical window is in memory and session data is accepted. */
   loaded = false;
   /** The trailing historical window (empty until loaded). */
@@ -67,11 +74,18 @@ export class SymbolSessionData {
     clock: SessionClock,
     bounds: BufferBounds,
     seq: number,
+    feeds: FeedRegistry | null = null,
   ) {
     const [baseSpec, ...derivedSpecs] = specs;
     if (!baseSpec) throw new Error('a symbol needs a base interval');
     this.day = new DayBars(window, baseSpec, derivedSpecs, clock);
-    for (const interval of this.day.intervals()) this.byName.set(interval.name, interval);
+    const feed = this.feed;
+    for (const interval of this.day.intervals()) {
+      this.byName.set(interval.name, interval);
+      if (feeds !== null) interval.outages = () => feeds.outagesOf(feed);
+    }
+    this.trades =
+      this.source === 'TRADES' ? new TradeBars(this.day, sessionWindow(date, false)!, bounds.trades) : null;
     this.quotes = new RingBuffer(bounds.quotes);
     this.ticks = new RingBuffer(bounds.ticks);
     this.historical = new HistoricalData(false, new Map(), historicalSpecs, settings.extendedHours, []);
@@ -97,6 +111,16 @@ export class SymbolSessionData {
   /** Whether the session window is the extended session. */
   get extendedHours(): boolean {
     return this.settings.extendedHours;
+  }
+
+  /** Where the base bars come from. */
+  get source(): BarSource {
+    return this.settings.source ?? 'BARS';
+  }
+
+  /** The feed the symbol's data comes from. */
+  get feed(): string {
+    return this.settings.feed ?? DEFAULT_FEED;
   }
 
   /** The base interval first, then the derived ones ascending. */

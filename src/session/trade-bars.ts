@@ -83,6 +83,11 @@ export class TradeBars {
   /** Whether the run holds trades not yet applied to the day's bars. */
   private pending = false;
   private readonly scratch = new Float64Array(ACC_LENGTH);
+  /** The last ingest batch that touched this symbol (the tree's bookkeeping of what to flush). */
+  batch = 0;
+  /** The tree's change sink of this symbol for batch `sinkBatch` (built once per batch). */
+  sink: IntervalChangeSink | null = null;
+  sinkBatch = 0;
   /** The bar a flush writes (reused: DayBars.apply copies the values). */
   private readonly flushed: MutableBar = {
     open: 0,
@@ -108,6 +113,7 @@ export class TradeBars {
   ) {
     const series = day.base.series;
     this.book = new TradeBook(series.start, series.slotMs, series.slotCount, maxTrades);
+    day.reserve();
   }
 
   /** Whether a window holds pending trades (applied by the next {@link flush}). */
@@ -137,15 +143,15 @@ export class TradeBars {
         this.run[A_LOW] = Number.POSITIVE_INFINITY;
         this.runSlot = slot;
       }
-      const a = book.stage(trade.ts, trade.price, trade.size, bits, id, numeric);
+      const a = book.stage(trade, bits, id, numeric);
       book.commit(a, slot);
-      accumulate(this.run, trade.price, trade.size, bits);
+      accumulateTrade(this.run, trade, bits);
       book.slotFlags[slot]! |= this.run[A_FLAGS]!;
       this.pending = true;
       return 'applied';
     }
     if ((book.slotFlags[slot]! & SLOT_SEALED) !== 0) return 'TRADE_NOT_KEPT';
-    const a = book.stage(trade.ts, trade.price, trade.size, bits, id, numeric);
+    const a = book.stage(trade, bits, id, numeric);
     return this.rebuild(a, slot, NONE, seqs, sink);
   }
 
@@ -180,7 +186,9 @@ export class TradeBars {
   flush(seqs: ChangeSequence, sink: IntervalChangeSink | null): void {
     if (!this.pending) return;
     this.pending = false;
-    const values = finish(this.run, this.carryBefore(this.runSlot), this.flushed);
+    const run = this.run;
+    const carry = (run[A_FLAGS]! & SLOT_PRICED) !== 0 ? Number.NaN : this.carryBefore(this.runSlot);
+    const values = finish(run, carry, this.flushed);
     if (values !== null) this.day.apply(this.runSlot, values, seqs, sink);
   }
 
@@ -193,6 +201,12 @@ export class TradeBars {
     const a = stageTrade(book, trade, this.updatesAt(trade));
     book.commit(a, book.slotOf(trade.ts));
     if (cancelled) book.markCancelled(a);
+  }
+
+  /** Marks a restored trade cancelled (a stored cancel or correction); unknown ids are ignored. */
+  restoreCancel(id: string): void {
+    const a = this.book.find(id);
+    if (a >= 0) this.book.markCancelled(a);
   }
 
   /** Recomputes every slot's flags after a restore. */
@@ -315,7 +329,12 @@ export class TradeBars {
 
 function stageTrade(book: TradeBook, trade: TradeFacts, bits: number): number {
   const numeric = trade.id === null ? Number.NaN : numericId(trade.id);
-  return book.stage(trade.ts, trade.price, trade.size, bits, trade.id, numeric);
+  return book.stage(trade, bits, trade.id, numeric);
+}
+
+/** {@link accumulate} of a trade object (the fast path: no boxed doubles). */
+function accumulateTrade(acc: Float64Array, trade: TradeFacts, bits: number): void {
+  accumulate(acc, trade.price, trade.size, bits);
 }
 
 /** Adds one trade to a window's accumulator. */

@@ -17,6 +17,13 @@ export const DEFAULT_MAX_TRADES = 1 << 20;
 
 const NONE = -1;
 
+/** What {@link TradeBook.stage} reads of a trade (an object: doubles passed one by one are boxed). */
+export interface StagedTrade {
+  readonly ts: Instant;
+  readonly price: number;
+  readonly size: number;
+}
+
 /** Trades per chunk of columns (one allocation each). */
 const CHUNK_TRADES = 4_096;
 
@@ -54,6 +61,8 @@ export class TradeBook {
   private readonly within: number;
   private readonly stringIds = new Map<string, number>();
   private table: Int32Array = new Int32Array(0);
+  /** The highest numeric id ever indexed (-1: none); dropped ids keep it (it only says "not above"). */
+  private maxNumericId = -1;
   private tableUsed = 0;
   private tableDead = 0;
   /** Per base slot: first and last trade (arrival) of its list, and its flags. */
@@ -148,6 +157,8 @@ export class TradeBook {
   /** Arrival number of a held trade with this id, or -1. `numeric` is {@link numericId} of it. */
   find(id: string, numeric = numericId(id)): number {
     if (Number.isNaN(numeric)) return this.stringIds.get(id) ?? NONE;
+    // Venues number a symbol's trades upwards: an id above every one held is new, without a probe.
+    if (numeric > this.maxNumericId) return NONE;
     return this.findNumeric(numeric);
   }
 
@@ -156,7 +167,7 @@ export class TradeBook {
    * counted: {@link commit} does both). When the book is full this drops the oldest trade, seals
    * its slot and forgets its id. Returns the arrival number the trade will take.
    */
-  stage(ts: Instant, price: number, size: number, bits: number, id: string | null, numeric: number): number {
+  stage(trade: StagedTrade, bits: number, id: string | null, numeric: number): number {
     const a = this.count;
     const oldest = a - this.maxTrades;
     if (oldest >= this.keptFrom) {
@@ -169,9 +180,9 @@ export class TradeBook {
     const o = a & this.within;
     const n = this.within + 1;
     const f = chunk.f;
-    f[o] = ts;
-    f[o + n] = price;
-    f[o + 2 * n] = size;
+    f[o] = trade.ts;
+    f[o + n] = trade.price;
+    f[o + 2 * n] = trade.size;
     f[o + 3 * n] = id === null ? Number.NaN : numeric;
     chunk.flags[o] = bits;
     chunk.next[o] = NONE;
@@ -200,8 +211,10 @@ export class TradeBook {
     const chunk = this.chunkOf(a);
     const o = a & this.within;
     const numeric = chunk.f[o + 3 * (this.within + 1)]!;
-    if (!Number.isNaN(numeric)) this.insertNumeric(numeric, a);
-    else {
+    if (!Number.isNaN(numeric)) {
+      this.insertNumeric(numeric, a);
+      if (numeric > this.maxNumericId) this.maxNumericId = numeric;
+    } else {
       const id = chunk.ids?.[o];
       if (id !== undefined) this.stringIds.set(id, a);
     }
@@ -249,10 +262,16 @@ export class TradeBook {
   // Open-addressing table of numeric ids: entries hold arrival + 1 (0 empty, -1 deleted); the key is
   // read from the trade's numeric id column.
 
+  /**
+   * The slot hash of a numeric id. The low 12 bits stay as they are, so the consecutive ids a venue
+   * hands out land in neighbouring slots (one cache line serves many lookups); the bits above are
+   * mixed (with the high word) so that ids far apart spread over the table.
+   */
   private hash(id: number): number {
-    const lo = (id % 4_294_967_296) | 0;
-    const hi = Math.floor(id / 4_294_967_296) | 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x9e37_79b1), 0x85eb_ca6b) >>> 0;
+    const lo = id >>> 0; // ToUint32: id mod 2³², exact for integers below 2⁵³
+    const hi = (id / 4_294_967_296) | 0;
+    const mixed = Math.imul((lo >>> 12) ^ Math.imul(hi, 0x9e37_79b1), 0x85eb_ca6b);
+    return ((lo & 0xfff) | (mixed << 12)) >>> 0;
   }
 
   private findNumeric(id: number): number {

@@ -57,13 +57,20 @@ export class MarketDataRepository {
   async appendTicks(rows: readonly TickRecord[]): Promise<void> {
     for (let start = 0; start < rows.length; start += this.#target.chunkSize) {
       const chunk = rows.slice(start, start + this.#target.chunkSize);
-      await this.#target.db.execute(sql`insert into ${ticks} (symbol, session_date, seq, ts, price, size)
+      await this.#target.db.execute(sql`insert into ${ticks}
+          (symbol, session_date, seq, ts, price, size, trade_id, exchange, conditions, tape, replaces, cancels)
         select * from unnest(${textArrayLiteral(chunk.map((t) => t.symbol))}::text[],
           ${textArrayLiteral(chunk.map((t) => t.sessionDate))}::date[],
           ${numberArrayLiteral(chunk.map((t) => t.seq))}::int4[],
           ${numberArrayLiteral(chunk.map((t) => t.ts))}::int8[],
           ${numberArrayLiteral(chunk.map((t) => t.price))}::float8[],
-          ${numberArrayLiteral(chunk.map((t) => t.size))}::float8[])
+          ${numberArrayLiteral(chunk.map((t) => t.size))}::float8[],
+          ${textArrayLiteral(chunk.map((t) => t.id ?? null))}::text[],
+          ${textArrayLiteral(chunk.map((t) => t.exchange ?? null))}::text[],
+          ${textArrayLiteral(chunk.map((t) => (t.conditions == null ? null : JSON.stringify(t.conditions))))}::text[],
+          ${textArrayLiteral(chunk.map((t) => t.tape ?? null))}::text[],
+          ${textArrayLiteral(chunk.map((t) => t.replaces ?? null))}::text[],
+          ${textArrayLiteral(chunk.map((t) => t.cancels ?? null))}::text[])
         on conflict do nothing`);
     }
   }
@@ -103,14 +110,27 @@ export class MarketDataRepository {
     to: Instant,
     limit: number,
   ): Promise<StoredMarketData<Tick>> {
-    const rows = await this.#readStoredMarketData<{ price: number; size: number }>(ticks, sql`price, size`, {
+    const rows = await this.#readStoredMarketData<TickColumns>(ticks, TICK_COLUMNS, {
       symbol,
       date,
       from,
       to,
       limit,
     });
-    return storedMarketData(rows, (r) => ({ ts: Number(r.ts), price: r.price, size: r.size }));
+    return storedMarketData(rows, tickOf);
+  }
+
+  /**
+   * Every stored trade message of a symbol's session date, in arrival order (what rebuilds the trade
+   * book of a symbol built from trades). One statement.
+   */
+  async readTradeLog(symbol: string, date: IsoDate): Promise<Tick[]> {
+    const rows = await rowsOf<TickColumns & { ts: number | string }>(
+      this.#target.db,
+      sql`select ts::float8 as ts, ${TICK_COLUMNS} from ${ticks}
+        where symbol = ${symbol} and session_date = ${date} order by seq`,
+    );
+    return rows.map(tickOf);
   }
 
   /** The date's figures joined to its latest `limit` items of `table` (quotes or ticks). */
@@ -131,6 +151,35 @@ export class MarketDataRepository {
         order by m.seq`,
     );
   }
+}
+
+/** The tick columns read back (besides ts). */
+const TICK_COLUMNS = sql`price, size, trade_id, exchange, conditions, tape, replaces, cancels`;
+
+interface TickColumns {
+  readonly price: number;
+  readonly size: number;
+  readonly trade_id: string | null;
+  readonly exchange: string | null;
+  readonly conditions: string | null;
+  readonly tape: string | null;
+  readonly replaces: string | null;
+  readonly cancels: string | null;
+}
+
+/** A stored tick: its print and the venue fields it was given (absent ones stay absent). */
+function tickOf(r: TickColumns & { readonly ts: number | string | null }): Tick {
+  return {
+    ts: Number(r.ts),
+    price: r.price,
+    size: r.size,
+    ...(r.trade_id !== null ? { id: r.trade_id } : {}),
+    ...(r.exchange !== null ? { exchange: r.exchange } : {}),
+    ...(r.conditions !== null ? { conditions: JSON.parse(r.conditions) as string[] } : {}),
+    ...(r.tape !== null ? { tape: r.tape } : {}),
+    ...(r.replaces !== null ? { replaces: r.replaces } : {}),
+    ...(r.cancels !== null ? { cancels: r.cancels } : {}),
+  };
 }
 
 /** A row of a stored quotes/ticks read: the date's figures, then one item (null columns: none). */

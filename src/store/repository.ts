@@ -4,6 +4,7 @@
  * repository alone ({@link Repository.bars}, {@link Repository.marketData},
  * {@link Repository.sessionState}).
  */
+import type { FeedState, Outage } from '../domain/feed-health.ts';
 import type { HistoryPageRequest, HistoryPageResult } from '../domain/history-page.ts';
 import type { SymbolSettings } from '../domain/symbol-settings.ts';
 import type {
@@ -98,6 +99,26 @@ export class Repository {
     limit: number,
   ): Promise<StoredMarketData<Tick>> {
     return this.marketData.readStoredTicks(symbol, date, from, to, limit);
+  }
+
+  /** See {@link MarketDataRepository.readTradeLog}. */
+  readTradeLog(symbol: string, date: IsoDate): Promise<Tick[]> {
+    return this.marketData.readTradeLog(symbol, date);
+  }
+
+  /** See {@link SessionStateRepository.openOutage}. */
+  openOutage(feed: string, outage: Outage): Promise<void> {
+    return this.sessionState.openOutage(feed, outage);
+  }
+
+  /** See {@link SessionStateRepository.closeOutage}. */
+  closeOutage(feed: string, end: Instant): Promise<void> {
+    return this.sessionState.closeOutage(feed, end);
+  }
+
+  /** See {@link SessionStateRepository.listFeedStates}. */
+  listFeedStates(): Promise<FeedState[]> {
+    return this.sessionState.listFeedStates();
   }
 
   /** See {@link SessionStateRepository.saveSymbolConfig}. */

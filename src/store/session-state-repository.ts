@@ -1,10 +1,12 @@
 /**
- * The symbol_config and session_state tables: what a restarted server needs to rebuild the same
- * tree (each symbol's settings; the session's date, clock mode, clock and replay speed).
+ * The symbol_config, session_state and feed_outages tables: what a restarted server needs to
+ * rebuild the same tree (each symbol's settings; the session's date, clock mode, clock and replay
+ * speed; the feeds' outages).
  */
-import { asc, eq, sql } from 'drizzle-orm';
-import { sessionState, symbolConfig } from '../../drizzle/schema.ts';
-import type { SymbolSettings } from '../domain/symbol-settings.ts';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { feedOutages, sessionState, symbolConfig } from '../../drizzle/schema.ts';
+import { type FeedState, MAX_OUTAGES, type Outage } from '../domain/feed-health.ts';
+import { type BarSource, DEFAULT_FEED, type SymbolSettings } from '../domain/symbol-settings.ts';
 import type { ClockMode, PersistedSessionState } from '../domain/types.ts';
 import type { Database, StoreDb } from './database.ts';
 
@@ -26,6 +28,8 @@ export class SessionStateRepository {
       historicalDays: config.historicalDays,
       extendedHours: config.extendedHours,
       indicators: [...config.indicators],
+      source: config.source ?? 'BARS',
+      feed: config.feed ?? DEFAULT_FEED,
     };
     const { symbol: _symbol, ...update } = values;
     await this.#db
@@ -49,7 +53,49 @@ export class SessionStateRepository {
       historicalDays: r.historicalDays,
       extendedHours: r.extendedHours,
       indicators: r.indicators,
+      source: r.source as BarSource,
+      feed: r.feed,
     }));
+  }
+
+  /** Records the start of an outage (a feed reported DOWN). Idempotent. */
+  async openOutage(feed: string, outage: Outage): Promise<void> {
+    await this.#db
+      .insert(feedOutages)
+      .values({ feed, startTs: outage.start, endTs: outage.end, reason: outage.reason })
+      .onConflictDoNothing();
+  }
+
+  /** Closes a feed's open outage at `end` (the feed reported UP). */
+  async closeOutage(feed: string, end: number): Promise<void> {
+    await this.#db
+      .update(feedOutages)
+      .set({ endTs: end })
+      .where(and(eq(feedOutages.feed, feed), isNull(feedOutages.endTs)));
+  }
+
+  /**
+   * Every feed reported on, with its latest outages (at most {@link MAX_OUTAGES}, ascending): its
+   * status is DOWN since the start of an open last outage, else UP since the end of the last one.
+   */
+  async listFeedStates(): Promise<FeedState[]> {
+    const rows = await this.#db
+      .select()
+      .from(feedOutages)
+      .orderBy(asc(feedOutages.feed), asc(feedOutages.startTs));
+    const byFeed = new Map<string, Outage[]>();
+    for (const r of rows) {
+      const list = byFeed.get(r.feed) ?? [];
+      list.push({ start: r.startTs, end: r.endTs, reason: r.reason });
+      byFeed.set(r.feed, list);
+    }
+    return [...byFeed].map(([feed, all]) => {
+      const outages = all.slice(-MAX_OUTAGES);
+      const last = outages.at(-1)!;
+      return last.end === null
+        ? { feed, status: 'DOWN' as const, since: last.start, outages }
+        : { feed, status: 'UP' as const, since: last.end, outages };
+    });
   }
 
   /** Creates or replaces the session state. */

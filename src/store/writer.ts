@@ -225,6 +225,12 @@ export class StoreWriter {
       ts: tick.ts,
       price: tick.price,
       size: tick.size,
+      ...(tick.id != null ? { id: tick.id } : {}),
+      ...(tick.exchange != null ? { exchange: tick.exchange } : {}),
+      ...(tick.conditions != null ? { conditions: tick.conditions } : {}),
+      ...(tick.tape != null ? { tape: tick.tape } : {}),
+      ...(tick.replaces != null ? { replaces: tick.replaces } : {}),
+      ...(tick.cancels != null ? { cancels: tick.cancels } : {}),
     });
     return this.#accepted();
   }

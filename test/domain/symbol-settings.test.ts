@@ -20,7 +20,22 @@ describe('resolveSettings', () => {
       historicalDays: 2,
       extendedHours: false,
       indicators: [],
+      source: 'BARS',
+      feed: 'api',
     });
+  });
+
+  it('takes a bar source and a feed name, and refuses what is neither', () => {
+    expect(resolveSettings({ symbol: 'SPY', source: 'TRADES', feed: 'alpaca' })).toMatchObject({
+      source: 'TRADES',
+      feed: 'alpaca',
+    });
+    expect(() => resolveSettings({ symbol: 'SPY', source: 'TICKS' as 'BARS' })).toThrow(
+      /source must be BARS or TRADES/,
+    );
+    expect(() => resolveSettings({ symbol: 'SPY', feed: '' })).toThrow(/not a feed name/);
+    expect(() => resolveSettings({ symbol: 'SPY', feed: 'a b' })).toThrow(/not a feed name/);
+    expect(() => resolveSettings({ symbol: 'SPY', feed: 'x'.repeat(33) })).toThrow(/not a feed name/);
   });
 
   it('writes intervals and indicators in their canonical form', () => {

@@ -248,7 +248,7 @@ describe.skipIf(chromium === null)('the dashboard in Chromium', () => {
     const band = await page.evaluate(
       () => (globalThis as unknown as DashboardWindow).dashboard.chart.overlay.drawn[0]!,
     );
-    expect(band.label).toBe('10:00–10:05 EST · 5 missing bars');
+    expect(band.label).toBe('10:00–10:05 EST · 5 missing bars · no data');
     expect(band.x2 - band.x1).toBeGreaterThan(5);
     const pixels = await chartPixels({ x: Math.round((band.x1 + band.x2) / 2), y: 60 });
     expect(pixels.share).toBeGreaterThan(0.01);
@@ -321,7 +321,7 @@ describe.skipIf(chromium === null)('the dashboard in Chromium', () => {
     await page.goto(`${origin}/?symbol=qqq&interval=1m`);
     await page.locator('body[data-chart="QQQ 1m"]').waitFor({ timeout: 10_000 });
     await expect(page.locator('#gap-list li').allTextContents()).resolves.toEqual([
-      '10:30–10:32 EST · 2 missing bars',
+      '10:30–10:32 EST · 2 missing bars · no data',
     ]);
     await page.goto(`${origin}/?symbol=SPY&interval=5m`);
     await page.locator('body[data-chart="SPY 5m"]').waitFor({ timeout: 10_000 });

@@ -139,7 +139,7 @@ describe.skipIf(serverUrl === undefined)(
     }, 60_000);
 
     it.each(['durable', 'write-behind'] as const)(
-      '%s: every acknowledged bar is in the store and the rebuilt tree',
+      '%s: the acknowledged bars after a restart (durable: every one; write-behind: within its bound)',
       async (mode) => {
         const scratch: ScratchDatabase = await createScratchDatabase(serverUrl!, 'kill');
         cleanups.push(() => scratch.drop());

@@ -4,15 +4,11 @@
  * again on the same database: its full JSON export equals the one taken before the kill (bars,
  * derived bars, gaps, quality, metrics, history, clock). Runs on PGlite and on real PostgreSQL.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/database.ts';
-import { createScratchDatabase, migratedImage, testDatabaseUrl, testDrivers } from '../helpers/db.ts';
+import { testDrivers } from '../helpers/db.ts';
 import { gqlData } from '../helpers/gql.ts';
 import { useLeftovers } from '../helpers/leftovers.ts';
-import { type ServerProcess, spawnServer } from '../helpers/server.ts';
+import { processStore, type ServerProcess, spawnServer } from '../helpers/server.ts';
 import { readSpy, SPY_MARCH } from '../helpers/spy.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -45,18 +41,9 @@ function waitDurable(server: ServerProcess): Promise<void> {
 
 describe.each(testDrivers())('restart after SIGKILL on %s', (driver) => {
   it('rebuilds exactly the tree it had, from every bar it acknowledged', async () => {
-    let env: Record<string, string>;
-    if (driver === 'postgres') {
-      const scratch = await createScratchDatabase(testDatabaseUrl()!, 'restart');
-      leftovers.defer(() => scratch.drop());
-      env = { DATABASE_URL: scratch.url };
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'restart-'));
-      leftovers.defer(() => rm(dir, { recursive: true, force: true }));
-      // The data folder exists already, migrated (the start on an empty folder is test/e2e/demo.test.ts's).
-      await (await openDatabase({ dataDir: join(dir, 'data'), image: await migratedImage() })).close();
-      env = { DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
-    }
+    const store = await processStore(driver, 'restart');
+    leftovers.defer(() => store.drop());
+    const { env } = store;
     const spy = readSpy(SPY_MARCH);
     const first = await startServer(env);
 

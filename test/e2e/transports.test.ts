@@ -273,8 +273,8 @@ describe('plain routes', () => {
       .trim()
       .split('\n');
     expect(gaps).toEqual([
-      'symbol,interval,start,end,missing_bars',
-      `SPY,1m,${iso(day[30]!.ts)},2011-01-11T16:00:00.000Z,60`,
+      'symbol,interval,start,end,missing_bars,cause',
+      `SPY,1m,${iso(day[30]!.ts)},2011-01-11T16:00:00.000Z,60,NO_DATA`,
     ]);
     expect((await fetch(`${http.url}/export/bars.csv?symbol=NOPE`)).status).toBe(404);
     expect((await fetch(`${http.url}/export/bars.csv`)).status).toBe(400);

@@ -523,7 +523,14 @@ describe('export', () => {
     expect(oneMinute.gaps).toEqual({
       gap_count: 1,
       missing_bars: 3,
-      ranges: [{ start: '2011-01-06T15:00:00.000Z', end: '2011-01-06T15:03:00.000Z', missing_bars: 3 }],
+      ranges: [
+        {
+          start: '2011-01-06T15:00:00.000Z',
+          end: '2011-01-06T15:03:00.000Z',
+          missing_bars: 3,
+          cause: 'NO_DATA',
+        },
+      ],
     });
     expect(doc.data.symbols.SPY.historical.indicators.prev_close).toBe(127.63);
     const again = await api.gql<{ session: { export: ExportDoc } }>(

@@ -14,6 +14,7 @@ import type { Limits } from '../../src/graphql/limits.ts';
 import { createYoga, type SessionYoga } from '../../src/graphql/yoga.ts';
 import type { SessionService } from '../../src/service/session-service.ts';
 import type { SessionData } from '../../src/session/session-data.ts';
+import type { BarRecord } from '../../src/store/bar-repository.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createLoaders } from '../../src/store/loaders.ts';
 import { createTestDatabase, resetDatabase, type TestDatabase } from './db.ts';
@@ -54,8 +55,8 @@ export interface TestApiOptions {
   readonly leftovers?: Leftovers;
 }
 
-let januaryRows: ReturnType<typeof spyRecords> | undefined;
-let januaryBars: Map<IsoDate, StoredBar[]> | undefined;
+/** The January sample as store rows, parsed once per file. */
+let januaryRows: BarRecord[] | undefined;
 
 /**
  * Registers hooks that open one migrated embedded database for the enclosing suite (closed after
@@ -100,10 +101,15 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     throw error;
   }
   if (options.spy !== false) {
-    januaryBars ??= readSpy();
-    januaryRows ??= spyRecords(januaryBars);
+    januaryRows ??= spyRecords(readSpy());
     const notStored = options.notStored ?? [];
-    await app.repository.upsertBars(januaryRows.filter((row) => !notStored.includes(row.sessionDate)));
+    try {
+      await app.repository.upsertBars(januaryRows.filter((row) => !notStored.includes(row.sessionDate)));
+    } catch (error) {
+      await app.dispose();
+      await own?.dispose();
+      throw error;
+    }
   }
   let selects = 0;
   const stopCounting = database.onStatement((query) => {

@@ -10,7 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createScratchDatabase, type TestDriver, testDatabaseUrl } from './db.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { createScratchDatabase, migratedImage, type TestDriver, testDatabaseUrl } from './db.ts';
 import type { Leftovers } from './leftovers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -115,13 +116,23 @@ export interface ProcessStore {
   drop(): Promise<void>;
 }
 
-/** A fresh store on `driver`: a PGlite folder, or a scratch database on DATABASE_URL's server. */
-export async function processStore(driver: TestDriver, prefix: string): Promise<ProcessStore> {
+/**
+ * A fresh store on `driver`: a scratch database on DATABASE_URL's server, or a PGlite folder, made
+ * from the migrated image unless `empty` (the start on an empty folder is test/e2e/demo.test.ts's:
+ * initdb in every process-based test would cost seconds each).
+ */
+export async function processStore(
+  driver: TestDriver,
+  prefix: string,
+  { empty = false }: { readonly empty?: boolean } = {},
+): Promise<ProcessStore> {
   if (driver === 'postgres') {
     const scratch = await createScratchDatabase(testDatabaseUrl()!, prefix);
     return { env: { DATABASE_URL: scratch.url }, driver, drop: () => scratch.drop() };
   }
   const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  if (!empty)
+    await (await openDatabase({ dataDir: join(dir, 'data'), image: await migratedImage() })).close();
   return {
     env: { DATA_DIR: join(dir, 'data'), DATABASE_URL: '' },
     driver,

@@ -133,12 +133,12 @@ export function generateTradeStream(options: TradeStreamOptions): TradeStream {
         const oddLot = rand() < ODD_LOT_SHARE;
         const size = oddLot ? 1 + Math.floor(rand() * 99) : 100 * (1 + Math.floor(rand() ** 3 * 20));
         const inRegular = ts >= regular.start && ts < regular.end;
-        let conditions = inRegular ? pick(rand) : ['@', 'T'];
+        let conditions = inRegular ? pick(rand) : FORM_T;
         if (inRegular && !opened) {
-          conditions = ['O'];
+          conditions = OPENING;
           opened = true;
-        } else if (inRegular && ts >= regular.end - 200) conditions = ['6'];
-        if (oddLot && conditions.length > 0 && conditions[0] === '@') conditions = [...conditions, 'I'];
+        } else if (inRegular && ts >= regular.end - 200) conditions = CLOSING;
+        if (oddLot && conditions.length > 0 && conditions[0] === '@') conditions = withOddLot(conditions);
         const trade: GeneratedTrade = {
           symbol,
           ts,
@@ -191,6 +191,22 @@ function marker(symbol: string, ts: Instant, cents: number, tape: string, code: 
     conditions: [code],
     tape,
   };
+}
+
+const FORM_T: readonly string[] = Object.freeze(['@', 'T']);
+const OPENING: readonly string[] = Object.freeze(['O']);
+const CLOSING: readonly string[] = Object.freeze(['6']);
+
+/** Condition lists are shared, as a feed adapter interns them: one array per combination. */
+const ODD_LOTS = new Map<readonly string[], readonly string[]>();
+
+function withOddLot(conditions: readonly string[]): readonly string[] {
+  let odd = ODD_LOTS.get(conditions);
+  if (odd === undefined) {
+    odd = Object.freeze([...conditions, 'I']);
+    ODD_LOTS.set(conditions, odd);
+  }
+  return odd;
 }
 
 function pick(rand: () => number): readonly string[] {

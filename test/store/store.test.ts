@@ -79,7 +79,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
     const names = (Array.isArray(tables) ? tables : (tables as { rows: unknown[] }).rows).map(
       (r) => (r as { table_name: string }).table_name,
     );
-    expect(names).toEqual(['bars', 'quotes', 'session_state', 'symbol_config', 'ticks']);
+    expect(names).toEqual(['bars', 'feed_outages', 'quotes', 'session_state', 'symbol_config', 'ticks']);
     await repoOf().upsertBars(sessionRecords('SPY', 0, 3));
     const reopened = await ctx().reopen();
     const applied = await reopened.db.execute(
@@ -273,6 +273,8 @@ describe.each(testDrivers())('store on %s', (driver) => {
           historicalDays: 0,
           extendedHours: false,
           indicators: [],
+          source: 'BARS',
+          feed: 'api',
         });
         throw new Error('abort');
       }),
@@ -352,6 +354,8 @@ describe.each(testDrivers())('store on %s', (driver) => {
       historicalDays: 5,
       extendedHours: true,
       indicators: ['avg_volume_2d', 'prev_close'],
+      source: 'BARS' as const,
+      feed: 'api',
     };
     await repo.saveSymbolConfig(aapl);
     await repo.saveSymbolConfig({ ...aapl, symbol: 'AA', derivedIntervals: [], indicators: [] });

@@ -7,6 +7,7 @@ import '../types/bar-connection.ts';
 import '../types/bar-edge.ts';
 import '../types/bar-event.ts';
 import '../types/export.ts';
+import '../types/feed.ts';
 import '../types/gap.ts';
 import '../types/historical.ts';
 import '../types/historical-interval.ts';

@@ -37,7 +37,7 @@ RejectionRef.implement({
     index: t.exposeInt('index', { description: 'Position of the rejected item in the input list.' }),
     code: t.exposeString('code', {
       description:
-        'Stable code: NO_SESSION, NOT_LOADED, INVALID_SYMBOL, OUTSIDE_SESSION, MISALIGNED, INVALID_OHLC, INVALID_NUMBER, INVALID_TIMESTAMP.',
+        'Stable code: NO_SESSION, NOT_LOADED, INVALID_SYMBOL, OUTSIDE_SESSION, MISALIGNED, INVALID_OHLC, INVALID_NUMBER, INVALID_TIMESTAMP; for symbols built from trades also TRADES_SOURCE (bars sent for one), INVALID_TRADE, UNKNOWN_TRADE, TRADE_CANCELLED, TRADE_NOT_KEPT, BAR_WOULD_VANISH.',
     }),
     message: t.exposeString('message', { description: 'What is wrong, for a human.' }),
   }),
@@ -95,7 +95,8 @@ const QuoteInputRef = builder.inputType('QuoteInput', {
 });
 
 const TickInputRef = builder.inputType('TickInput', {
-  description: 'A trade print to ingest (kept in a bounded per-symbol buffer).',
+  description:
+    'A trade print to ingest (kept in a bounded per-symbol buffer). A symbol loaded with source TRADES builds its bars from them: see src/session/README.md "Bars from trades".',
   fields: (t) => ({
     symbol: t.string({ required: true, description: 'The ticker; must be loaded.' }),
     ts: t.field({
@@ -104,7 +105,24 @@ const TickInputRef = builder.inputType('TickInput', {
       description: 'When it happened. A malformed instant refuses this item only (INVALID_TIMESTAMP).',
     }),
     price: t.float({ required: true, description: 'Trade price (> 0).' }),
-    size: t.float({ required: true, description: 'Trade size (≥ 0).' }),
+    size: t.float({ required: true, description: 'Trade size (≥ 0; > 0 for a TRADES symbol).' }),
+    id: t.string({
+      description:
+        "The venue's trade id, unique per symbol and day: a re-sent id changes nothing (counted as accepted).",
+    }),
+    exchange: t.string({ description: 'The exchange code (at most 8 characters).' }),
+    conditions: t.stringList({
+      description:
+        "Sale conditions: CTA/UTP letters (as Alpaca sends them) or Polygon's numeric ids (at most 16).",
+    }),
+    tape: t.string({
+      description: "The tape: A, B, C; or Polygon's 1, 2, 3 (decides how one-character codes read).",
+    }),
+    replaces: t.string({ description: 'A correction: the id of the earlier trade this print replaces.' }),
+    cancels: t.string({
+      description:
+        'A cancel of the earlier trade with this id (the other fields repeat that trade; only this one is used).',
+    }),
   }),
 });
 
@@ -254,7 +272,18 @@ builder.mutationField('ingestTicks', (t) =>
         ctx,
         'ticks',
         args.ticks,
-        (k, ts) => ({ symbol: k.symbol, ts, price: k.price, size: k.size }),
+        (k, ts) => ({
+          symbol: k.symbol,
+          ts,
+          price: k.price,
+          size: k.size,
+          ...(k.id != null ? { id: k.id } : {}),
+          ...(k.exchange != null ? { exchange: k.exchange } : {}),
+          ...(k.conditions != null ? { conditions: k.conditions } : {}),
+          ...(k.tape != null ? { tape: k.tape } : {}),
+          ...(k.replaces != null ? { replaces: k.replaces } : {}),
+          ...(k.cancels != null ? { cancels: k.cancels } : {}),
+        }),
         (ticks) => ctx.service.ingestTicks(ticks),
       ),
   }),

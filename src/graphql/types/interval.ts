@@ -32,7 +32,7 @@ IntervalRef.implement({
     gaps: t.field({
       type: [GapRef],
       description: 'Maximal runs of closed windows without any base bar, ascending.',
-      resolve: (i) => i.gaps(),
+      resolve: (i) => i.gapsWithCause(),
     }),
     gapCount: t.int({ description: 'Number of gaps.', resolve: (i) => i.tracker.gapCount }),
     missingBars: t.int({

@@ -5,6 +5,7 @@ import { instantArg, symbolArg, symbolSetArg } from '../args.ts';
 import { requireAdmin } from '../auth.ts';
 import { builder } from '../builder.ts';
 import { ExportRef } from './export.ts';
+import { FeedRef } from './feed.ts';
 import { SymbolRef } from './symbol.ts';
 import { TradingDayRef } from './trading-day.ts';
 
@@ -56,6 +57,12 @@ SessionRef.implement({
       type: ClockModeEnum,
       description: 'How the clock moves.',
       resolve: (s) => s.clockMode,
+    }),
+    feeds: t.field({
+      type: [FeedRef],
+      description:
+        "The feeds of the session's symbols and every feed reported on, by name, with status and outages.",
+      resolve: (s) => s.feeds.list(s.symbols().map((d) => d.feed)),
     }),
     time: t.field({
       type: 'DateTime',

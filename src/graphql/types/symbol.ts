@@ -37,6 +37,12 @@ SymbolRef.implement({
       description: 'Trading days of history held in memory.',
       resolve: (s) => s.settings.historicalDays,
     }),
+    source: t.field({
+      type: BarSourceEnum,
+      description: 'Where its base bars come from.',
+      resolve: (s) => s.source,
+    }),
+    feed: t.string({ description: 'The feed its data comes from.', resolve: (s) => s.feed }),
     metrics: t.field({
       type: SessionMetricsRef,
       description: 'Figures over every base bar of the session.',
@@ -97,6 +103,18 @@ builder.queryField('symbol', (t) =>
   }),
 );
 
+/** Where a symbol's base bars come from. */
+export const BarSourceEnum = builder.enumType('BarSource', {
+  description: "Where a symbol's base bars come from.",
+  values: {
+    BARS: { description: 'Finished bars are streamed (ingestBars).' },
+    TRADES: {
+      description:
+        'The service builds the base bars from trades (ingestTicks), with corrections and cancels; ingestBars is refused (TRADES_SOURCE).',
+    },
+  } as const,
+});
+
 const LoadSymbolInput = builder.inputType('LoadSymbolInput', {
   description: 'How to load a symbol.',
   fields: (t) => ({
@@ -118,6 +136,16 @@ const LoadSymbolInput = builder.inputType('LoadSymbolInput', {
       defaultValue: [],
       description: 'Names like avg_volume_2d, max_price_5d or prev_close (see Indicator).',
     }),
+    source: t.field({
+      type: BarSourceEnum,
+      defaultValue: 'BARS',
+      description: 'Where the base bars come from: streamed bars (BARS) or built from trades (TRADES).',
+    }),
+    feed: t.string({
+      defaultValue: 'api',
+      description:
+        'The feed its data comes from (api: pushed through the API); its outages give the gaps their cause.',
+    }),
   }),
 });
 
@@ -138,6 +166,8 @@ builder.mutationField('loadSymbol', (t) =>
         ...(input.historicalDays != null ? { historicalDays: input.historicalDays } : {}),
         ...(input.extendedHours != null ? { extendedHours: input.extendedHours } : {}),
         ...(input.indicators != null ? { indicators: input.indicators } : {}),
+        ...(input.source != null ? { source: input.source } : {}),
+        ...(input.feed != null ? { feed: input.feed } : {}),
       });
     },
   }),

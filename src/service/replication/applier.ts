@@ -354,7 +354,13 @@ export class CommandApplier {
         today = today.filter((bar) => bar.ts + baseMs <= clock);
       }
       if (session.symbol(data.symbol) === data) {
-        session.completeLoad(data.symbol, history, today, { quotes: s.quotes, ticks: s.ticks });
+        session.completeLoad(
+          data.symbol,
+          history,
+          today,
+          { quotes: s.quotes, ticks: s.ticks },
+          s.tradeLog ?? [],
+        );
       }
     }
   }

@@ -22,7 +22,20 @@ type Columns = readonly string[];
 const BAR = ['symbol', 'ts', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'tradeCount'] as const;
 const REPLAY_BAR = [...BAR, 'revision'] as const;
 const QUOTE = ['symbol', 'ts', 'bid', 'bidSize', 'ask', 'askSize'] as const;
-const TICK = ['symbol', 'ts', 'price', 'size'] as const;
+/** A tick's venue fields are optional: absent (or null) ones are left out when decoded. */
+const TICK = [
+  'symbol',
+  'ts',
+  'price',
+  'size',
+  'id',
+  'exchange',
+  'conditions',
+  'tape',
+  'replaces',
+  'cancels',
+] as const;
+const OPTIONAL_TICK_COLUMNS: ReadonlySet<string> = new Set(TICK.slice(4));
 const TRADE = ['symbol', 'ts', 'price', 'size', 'id', 'exchange', 'conditions', 'tape'] as const;
 
 /** The list fields sent as rows: command kind → field → columns. */
@@ -58,7 +71,15 @@ function fromRows(rows: unknown, columns: Columns): Record<string, unknown>[] {
       throw new RecordFormatError(`a row of ${n} values was expected`);
     }
     const item: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) item[columns[i]!] = row[i];
+    if (columns === TICK) {
+      for (let i = 0; i < n; i++) {
+        const value = row[i];
+        if ((value === null || value === undefined) && OPTIONAL_TICK_COLUMNS.has(columns[i]!)) continue;
+        item[columns[i]!] = value;
+      }
+    } else {
+      for (let i = 0; i < n; i++) item[columns[i]!] = row[i];
+    }
     items[r] = item;
   }
   return items;

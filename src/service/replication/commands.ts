@@ -53,6 +53,8 @@ export interface SymbolStoreData {
   readonly today: readonly StoredBar[];
   readonly quotes: StoredMarketData<Quote>;
   readonly ticks: StoredMarketData<Tick>;
+  /** A symbol built from trades: every stored trade message of the date, in arrival order. */
+  readonly tradeLog?: readonly Tick[];
 }
 
 /** Every record of the log, by `kind`. */
@@ -192,6 +194,16 @@ const bar = record({ symbol: str, ts: num, ...barValues });
 const storedBar = record({ ts: num, ...barValues, revision: int });
 const quoteFields = { ts: num, bid: num, bidSize: num, ask: num, askSize: num };
 const tickFields = { ts: num, price: num, size: num };
+/** A tick's venue fields (a symbol built from trades), each absent or null when not given. */
+const tradeTickFields = {
+  ...tickFields,
+  id: optional(nullable(str)),
+  exchange: optional(nullable(str)),
+  conditions: optional(nullable(list(str))),
+  tape: optional(nullable(str)),
+  replaces: optional(nullable(str)),
+  cancels: optional(nullable(str)),
+};
 const stored = (item: Check): Check => record({ items: list(item), count: int, next: int });
 const settingsInput = record({
   symbol: str,
@@ -224,7 +236,7 @@ const SHAPES: Readonly<Record<CommandKind, Readonly<Record<string, Check>>>> = {
   removeSymbol: { symbol: str },
   ingestBars: { bars: list(bar) },
   ingestQuotes: { quotes: list(record({ symbol: str, ...quoteFields })) },
-  ingestTicks: { ticks: list(record({ symbol: str, ...tickFields })) },
+  ingestTicks: { ticks: list(record({ symbol: str, ...tradeTickFields })) },
   ingestTrades: {
     trades: list(
       record({
@@ -248,7 +260,8 @@ const SHAPES: Readonly<Record<CommandKind, Readonly<Record<string, Check>>>> = {
         settings,
         today: list(storedBar),
         quotes: stored(record(quoteFields)),
-        ticks: stored(record(tickFields)),
+        ticks: stored(record(tradeTickFields)),
+        tradeLog: optional(list(record(tradeTickFields))),
       }),
     ),
   },

@@ -4,8 +4,9 @@
  * the records were applied, without holding up the applying (a failed write is logged; the next
  * holder writes the whole state again when it takes over).
  */
+import type { Outage } from '../../domain/feed-health.ts';
 import type { SymbolSettings } from '../../domain/symbol-settings.ts';
-import type { PersistedSessionState } from '../../domain/types.ts';
+import type { Instant, PersistedSessionState } from '../../domain/types.ts';
 import type { SessionStore } from '../session-service.ts';
 
 /** The holder-only writing store (see the module comment). */
@@ -16,6 +17,8 @@ export class HolderStore implements SessionStore {
   readonly readStoredTicks: SessionStore['readStoredTicks'];
   readonly listSymbolConfigs: SessionStore['listSymbolConfigs'];
   readonly loadSessionState: SessionStore['loadSessionState'];
+  readonly readTradeLog: SessionStore['readTradeLog'];
+  readonly listFeedStates: SessionStore['listFeedStates'];
 
   constructor(
     private readonly store: SessionStore,
@@ -27,6 +30,8 @@ export class HolderStore implements SessionStore {
     this.readStoredTicks = (...args) => store.readStoredTicks(...args);
     this.listSymbolConfigs = () => store.listSymbolConfigs();
     this.loadSessionState = () => store.loadSessionState();
+    this.readTradeLog = (symbol, date) => store.readTradeLog(symbol, date);
+    this.listFeedStates = () => store.listFeedStates();
   }
 
   /** Queues a task after every write queued so far (the holder's store work, in apply order). */
@@ -59,5 +64,13 @@ export class HolderStore implements SessionStore {
 
   saveSessionState(state: PersistedSessionState): Promise<void> {
     return this.write(() => this.store.saveSessionState(state));
+  }
+
+  openOutage(feed: string, outage: Outage): Promise<void> {
+    return this.write(() => this.store.openOutage(feed, outage));
+  }
+
+  closeOutage(feed: string, end: Instant): Promise<void> {
+    return this.write(() => this.store.closeOutage(feed, end));
   }
 }

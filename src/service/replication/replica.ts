@@ -18,6 +18,7 @@ import { type KV, Kvm } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { sessionWindow } from '../../domain/calendar.ts';
 import { ServiceError } from '../../domain/errors.ts';
+import type { FeedState, FeedStatus } from '../../domain/feed-health.ts';
 import {
   resolveSettings,
   type SymbolSettings,
@@ -377,6 +378,16 @@ export class Replica {
     return this.ingest(ticks.length, { kind: 'ingestTicks', ticks });
   }
 
+  /** Records a feed's status through the log (every replica records it; the holder persists it). */
+  async reportFeedStatus(
+    feed: string,
+    status: FeedStatus,
+    at: Instant,
+    reason: string | null,
+  ): Promise<FeedState> {
+    return (await this.submit({ kind: 'reportFeedStatus', feed, status, at, reason })) as FeedState;
+  }
+
   private async ingest(count: number, command: Command): Promise<IngestResult> {
     if (count === 0) return { accepted: 0, rejected: [] };
     if (!this.sink.hasRoom(count)) {
@@ -552,6 +563,20 @@ export class Replica {
       const window = sessionWindow(date, settings.extendedHours);
       if (!window) continue;
       const to = until ?? window.end;
+      if (settings.source === 'TRADES') {
+        const [quotes, log] = await Promise.all([
+          store.readStoredQuotes(settings.symbol, date, window.start, to, this.#bufferCapacity),
+          store.readTradeLog(settings.symbol, date),
+        ]);
+        const tradeLog = log.filter((t) => t.ts >= window.start && t.ts < to);
+        const ticks = {
+          items: tradeLog.slice(-this.#bufferCapacity),
+          count: tradeLog.length,
+          next: log.length,
+        };
+        out.push({ settings, today: today[i] ?? [], quotes, ticks, tradeLog });
+        continue;
+      }
       const [quotes, ticks] = await Promise.all([
         store.readStoredQuotes(settings.symbol, date, window.start, to, this.#bufferCapacity),
         store.readStoredTicks(settings.symbol, date, window.start, to, this.#bufferCapacity),

@@ -23,6 +23,8 @@ const settings = {
   historicalDays: 2,
   extendedHours: false,
   indicators: [],
+  source: 'BARS' as const,
+  feed: 'api',
 };
 
 /** One record of every kind. */
@@ -40,6 +42,14 @@ const EVERY_KIND: readonly Command[] = [
   { kind: 'ingestBars', bars: [bar, { ...bar, ts: bar.ts + 60_000, vwap: 1.2, tradeCount: null }] },
   { kind: 'ingestQuotes', quotes: [{ symbol: 'SPY', ts: 5, bid: 1, bidSize: 1, ask: 2, askSize: 1 }] },
   { kind: 'ingestTicks', ticks: [{ symbol: 'SPY', ts: 5, price: 1, size: 1 }] },
+  {
+    kind: 'ingestTicks',
+    ticks: [
+      { symbol: 'SPY', ts: 6, price: 1, size: 1, id: '7', exchange: 'Q', conditions: ['@', 'I'], tape: 'C' },
+      { symbol: 'SPY', ts: 7, price: 1, size: 1, id: '8', replaces: '7' },
+      { symbol: 'SPY', ts: 7, price: 1, size: 1, cancels: '8' },
+    ],
+  },
   {
     kind: 'ingestTrades',
     trades: [

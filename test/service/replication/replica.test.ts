@@ -203,6 +203,8 @@ describe.skipIf(natsServer === null).each(testDrivers())('replicas on %s', (driv
       historicalDays: 0,
       extendedHours: false,
       indicators: [],
+      source: 'BARS',
+      feed: 'api',
     });
     const group = [await node('a', prefix), await node('b', prefix), await node('c', prefix)];
     await until(() => group.every((n) => n.replica.ready()), 20_000, 'ready');

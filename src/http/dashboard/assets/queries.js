@@ -14,10 +14,11 @@ export const SESSION_FIELDS = `
   date phase time clockMode active
   replay { speed paused finished }
   tradingDay { regularOpen regularClose }
+  feeds { feed status since }
 `;
 
-/** Gap fields. Gap cause: add `cause` here once the schema has `Gap.cause`; `formatGapLabel` shows it. */
-export const GAP_FIELDS = 'start end missingBars';
+/** Gap fields; `formatGapLabel` shows the cause. */
+export const GAP_FIELDS = 'start end missingBars cause';
 
 export const BAR_FIELDS = 'ts endTs open high low close volume complete revision baseBars';
 
