@@ -62,7 +62,7 @@ function minuteBars(minute: number, from = 0, to = SYMBOLS.length) {
 }
 
 /** p99 of a replica's lag summary (`data`: ingest records only; else every record), in ms. */
-async function lagP99(
+async function lagQuantile(
   replica: ReplicaProcess,
   metric: 'data' | 'apply' = 'data',
   quantile = '0.99',
@@ -192,9 +192,9 @@ export async function benchCluster(): Promise<ClusterFigures | null> {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
     await waitConverged(replicas, 60_000);
-    const lagP99Ms = Math.max(await lagP99(b), await lagP99(c));
-    const lagP50Ms = Math.max(await lagP99(b, 'data', '0.5'), await lagP99(c, 'data', '0.5'));
-    const allLagP99Ms = Math.max(await lagP99(b, 'apply'), await lagP99(c, 'apply'));
+    const lagP99Ms = Math.max(await lagQuantile(b), await lagQuantile(c));
+    const lagP50Ms = Math.max(await lagQuantile(b, 'data', '0.5'), await lagQuantile(c, 'data', '0.5'));
+    const allLagP99Ms = Math.max(await lagQuantile(b, 'apply'), await lagQuantile(c, 'apply'));
 
     // throughput: the remaining 280 minutes, 4 batches of 5,000 bars in flight; the first half as
     // ingestBars (input objects: the baseline), the second as ingestBarRows (rows), same cluster
