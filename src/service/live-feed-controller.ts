@@ -6,20 +6,27 @@
  *   non-trading day it says so (with the next trading date) and waits; it checks again every
  *   `checkIntervalMs` (default 30 s), which is also how the next day's session starts by itself.
  * - **First run.** When the store holds no symbol configuration yet, it loads `FEED_SYMBOLS` with
- *   `FEED_BASE` (and `FEED_SOURCE`) once the session is started.
- * - **Following the tree.** The feed follows exactly the loaded symbols: `loadSymbol` subscribes,
- *   `removeSymbol` unsubscribes, a new session resubscribes (changes are gathered for 50 ms, so a
- *   session's reload of the same symbols changes no subscription). A `BARS` symbol gets its bars
- *   and quotes.
- * - **Backfill.** Each loaded symbol's bars from the start of its session window to now are
- *   fetched once the feed is UP (start-up in the middle of a session, and a symbol loaded mid-
- *   session), and again for every new session; outages are backfilled by the feed itself.
+ *   `FEED_BASE` and `FEED_SOURCE`, naming this feed, once the session is started.
+ * - **Which symbols.** The feed follows exactly the loaded symbols whose `feed` is its name
+ *   (`alpaca`, `polygon`). While it runs, `loadSymbol` without a `feed` names it (the service's
+ *   default feed), so a symbol loaded through the API is followed; `feed: "api"` keeps a symbol for
+ *   data pushed through the API. A symbol stored with the other built-in feed's name (the service
+ *   ran with the other provider before) is moved to this one at start, with a log line.
+ * - **Following the tree.** `loadSymbol` subscribes, `removeSymbol` unsubscribes, a new session
+ *   resubscribes (changes are gathered for 50 ms, so a session's reload of the same symbols changes
+ *   no subscription). A `BARS` symbol gets its bars and quotes, a `TRADES` symbol its trades (with
+ *   their corrections and cancels) and quotes.
+ * - **Backfill.** Each followed symbol is backfilled from the start of its session window to now
+ *   once the feed is UP (start-up in the middle of a session, a symbol loaded mid-session), and again
+ *   for every new session: bars for a `BARS` symbol, trades for a `TRADES` symbol (one per id in the
+ *   tree); outages are backfilled by the feed itself.
  * - **Status.** The feed's connection status (UP, DOWN with the reason, the outages) is kept here
- *   for the banner and handed to `onStatus`.
+ *   for the banner and handed to `onStatus`; the sink reports it to the tree (`reportFeedStatus`),
+ *   so the gaps of an outage say `FEED_OUTAGE`.
  */
 import { nextTradingDate, nyDate, tradingDay } from '../domain/calendar.ts';
 import type { Instant, IsoDate } from '../domain/types.ts';
-import type { FeedStatusChange, FeedSubscription, LiveFeed } from '../feed/live/types.ts';
+import type { BackfillRequest, FeedStatusChange, FeedSubscription, LiveFeed } from '../feed/live/types.ts';
 import type { FeedLog } from './feed-ingest.ts';
 import type { SessionService } from './session-service.ts';
 
@@ -29,6 +36,9 @@ export interface InitialFeedSymbols {
   readonly base: '1m' | '1s';
   readonly source: 'BARS' | 'TRADES';
 }
+
+/** The names of the built-in feeds (one runs at a time). */
+const BUILT_IN_FEEDS: ReadonlySet<string> = new Set(['alpaca', 'polygon']);
 
 /** Options of the controller. */
 export interface LiveFeedControllerOptions {
@@ -145,6 +155,7 @@ export class LiveFeedController {
     if (this.timer) clearInterval(this.timer);
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.offSession();
+    if (this.options.service.defaultFeed === this.options.feed.name) this.options.service.defaultFeed = null;
     await this.options.feed.close();
   }
 
@@ -180,17 +191,43 @@ export class LiveFeedController {
       log.info({ date: today }, `live feed: LIVE session of ${today} started`);
     }
     if (!(await this.options.hasSymbolConfigs())) await this.loadInitialSymbols();
+    await this.adoptOtherFeedSymbols();
     this.sync();
     this.connecting ??= this.options.feed.connect().catch((error: unknown) => {
       log.error({ feed: this.options.feed.name }, `live feed: ${(error as Error).message}`);
     });
   }
 
+  /** Moves symbols of the other built-in feed to this one (the provider changed since they were stored). */
+  private async adoptOtherFeedSymbols(): Promise<void> {
+    const name = this.options.feed.name;
+    for (const data of this.options.service.session.symbols()) {
+      if (data.feed === name || !BUILT_IN_FEEDS.has(data.feed)) continue;
+      this.options.log.info(
+        { symbol: data.symbol, from: data.feed, to: name },
+        `live feed: ${data.symbol} moves from feed ${data.feed} to ${name}`,
+      );
+      try {
+        await this.options.service.loadSymbol({ ...data.settings, feed: name });
+      } catch (error) {
+        this.options.log.error(
+          { symbol: data.symbol },
+          `live feed: ${data.symbol} could not move: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
   private async loadInitialSymbols(): Promise<void> {
     const { initial, service, log } = this.options;
     for (const symbol of initial.symbols) {
       try {
-        await service.loadSymbol({ symbol, baseInterval: initial.base });
+        await service.loadSymbol({
+          symbol,
+          baseInterval: initial.base,
+          source: initial.source,
+          feed: this.options.feed.name,
+        });
       } catch (error) {
         log.error(
           { symbol },
@@ -217,11 +254,12 @@ export class LiveFeedController {
     const feed = this.options.feed;
     const desired = new Map<string, FeedSubscription>();
     for (const data of this.options.service.session.symbols()) {
-      if (!data.loaded) continue;
+      if (!data.loaded || data.feed !== feed.name) continue;
+      const trades = data.source === 'TRADES';
       desired.set(data.symbol, {
         symbol: data.symbol,
         baseInterval: data.baseInterval,
-        channels: { bars: true, trades: false, quotes: true },
+        channels: { bars: !trades, trades, quotes: true },
       });
     }
     const current = new Map(feed.following().map((s) => [s.symbol, s]));
@@ -240,26 +278,34 @@ export class LiveFeedController {
     const session = this.options.service.session;
     if (!session.active || session.date === null || this.options.feed.state !== 'UP') return;
     const now = this.options.now();
-    const groups = new Map<string, { symbols: string[]; from: Instant; to: Instant }>();
+    const groups = new Map<string, BackfillRequest & { symbols: string[] }>();
     for (const sub of this.options.feed.following()) {
-      if (this.backfilled.has(sub.symbol) || !sub.channels.bars) continue;
+      if (this.backfilled.has(sub.symbol)) continue;
       const data = session.symbol(sub.symbol);
       if (!data?.loaded) continue;
       this.backfilled.add(sub.symbol);
-      const size = data.baseInterval === '1s' ? 1_000 : 60_000;
+      const trades = sub.channels.trades;
+      const size = trades ? 1 : data.baseInterval === '1s' ? 1_000 : 60_000;
       const to = Math.floor(Math.min(now, data.window.end) / size) * size;
       if (to <= data.window.start) continue;
-      const key = `${data.baseInterval}|${data.window.start}|${to}`;
-      const group = groups.get(key) ?? { symbols: [], from: data.window.start, to };
+      const data_ = trades ? 'TRADES' : 'BARS';
+      const key = `${data_}|${data.baseInterval}|${data.window.start}|${to}`;
+      const group = groups.get(key) ?? {
+        data: data_,
+        symbols: [],
+        baseInterval: data.baseInterval,
+        from: data.window.start,
+        to,
+      };
       group.symbols.push(sub.symbol);
       groups.set(key, group);
     }
-    for (const [key, group] of groups) {
-      const baseInterval = key.split('|')[0]!;
-      void this.options.feed.backfill({ ...group, baseInterval }).then((result) => {
+    for (const group of groups.values()) {
+      void this.options.feed.backfill(group).then((result) => {
+        const what = group.data === 'TRADES' ? `${result.trades} trades` : `${result.bars} bars`;
         this.options.log.info(
-          { symbols: group.symbols, bars: result.bars, requests: result.requests },
-          `live feed: backfilled ${result.bars} bars of ${group.symbols.length} symbols from ${new Date(group.from).toISOString()}`,
+          { symbols: group.symbols, bars: result.bars, trades: result.trades, requests: result.requests },
+          `live feed: backfilled ${what} of ${group.symbols.length} symbols from ${new Date(group.from).toISOString()}`,
         );
         for (const failure of result.failed) {
           this.backfilled.delete(failure.symbol);

@@ -62,6 +62,7 @@ export async function startLiveFeed(setup: LiveFeedSetup): Promise<LiveFeedHandl
     hasSymbolConfigs: setup.hasSymbolConfigs,
   });
   const started = controller;
+  service.defaultFeed = feed.name;
   await started.start();
   const label = config.kind === 'alpaca' ? `alpaca (${config.alpacaFeed})` : 'polygon';
   return {

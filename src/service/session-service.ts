@@ -99,6 +99,11 @@ export class SessionService {
   private replayResumeAt: Instant | null = null;
   /** Loads in flight, per symbol entry: a second identical load waits for the first. */
   private readonly loading = new Map<SymbolSessionData, Promise<SymbolSessionData>>();
+  /**
+   * The feed a symbol loaded without one names (default null: `api`, data pushed through the API).
+   * A running live feed sets its own name, so what is loaded while it runs is followed by it.
+   */
+  defaultFeed: string | null = null;
   /** Status of the last replay when it stopped (finished or replaced). */
   lastReplay: ReplayStatus | null = null;
   /** Moves a LIVE clock with the wall clock, so windows close even when no bar arrives. */
@@ -228,7 +233,9 @@ export class SessionService {
    * again change nothing; new settings rebuild the entry from the store.
    */
   async loadSymbol(input: SymbolSettingsInput, persist = true): Promise<SymbolSessionData> {
-    const { data, changed } = this.session.beginLoad(input);
+    const settings =
+      input.feed === undefined && this.defaultFeed !== null ? { ...input, feed: this.defaultFeed } : input;
+    const { data, changed } = this.session.beginLoad(settings);
     if (!changed && data.loaded) return data;
     const inFlight = this.loading.get(data);
     if (inFlight) return inFlight;

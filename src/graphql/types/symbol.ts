@@ -142,9 +142,8 @@ const LoadSymbolInput = builder.inputType('LoadSymbolInput', {
       description: 'Where the base bars come from: streamed bars (BARS) or built from trades (TRADES).',
     }),
     feed: t.string({
-      defaultValue: 'api',
       description:
-        'The feed its data comes from (api: pushed through the API); its outages give the gaps their cause.',
+        'The feed its data comes from (api: pushed through the API); its outages give the gaps their cause. Absent: api, or the name of the live feed the service runs (FEED), which then follows the symbol.',
     }),
   }),
 });
