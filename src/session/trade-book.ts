@@ -197,7 +197,8 @@ export class TradeBook {
   /** Links the staged trade `a` into its slot's list (in (ts, arrival) order) and indexes its id. */
   commit(a: number, slot: number): void {
     const tail = this.tail[slot]!;
-    if (tail === NONE) {
+    // A dropped tail's entry now holds a newer trade: a sealed slot's list starts again at `a`.
+    if (tail === NONE || !this.holds(tail)) {
       this.head[slot] = a;
       this.tail[slot] = a;
     } else if (this.tsOf(tail) <= this.tsOf(a)) {
@@ -241,7 +242,9 @@ export class TradeBook {
   /** The ts of the last trade of a slot's list (its latest), or -Infinity. */
   tailTs(slot: number): number {
     const tail = this.tail[slot]!;
-    return tail === NONE ? Number.NEGATIVE_INFINITY : this.tsOf(tail);
+    if (tail === NONE) return Number.NEGATIVE_INFINITY;
+    // A dropped tail's ts is gone: nothing can be known to come after it.
+    return this.holds(tail) ? this.tsOf(tail) : Number.POSITIVE_INFINITY;
   }
 
   private numericOf(a: number): number {

@@ -370,6 +370,34 @@ describe('bars from trades: property', () => {
     expect(all(h.day.base)).toEqual(reference.baseBars().map(values));
   });
 
+  it('a full book never links a new trade through the entry of a dropped one', () => {
+    const h = harness({ maxTrades: 4 });
+    const reference = new TradeReference(EXTENDED, REGULAR, 1_000);
+    const trade = (id: string, seconds: number, size: number) => ({
+      id,
+      ts: OPEN + seconds * 1_000,
+      price: 9,
+      size,
+      conditions: null,
+      tape: null,
+    });
+    const messages: TradeMessage[] = [
+      { kind: 'trade', trade: trade('1', 3, 0.001) },
+      { kind: 'trade', trade: trade('2', 0, 0.001) },
+      { kind: 'trade', trade: trade('3', 0, 0.001) },
+      { kind: 'replace', id: '2', trade: trade('4', 0, 0.001) },
+      { kind: 'trade', trade: trade('5', 2, 0.001) },
+      { kind: 'trade', trade: trade('6', 3, 1) },
+      { kind: 'trade', trade: trade('7', 2, 0.001) },
+    ];
+    for (const message of messages) {
+      const outcome = h.send(message);
+      if (outcome !== 'TRADE_NOT_KEPT') expect(outcome).toBe(reference.play(message));
+    }
+    h.bars.flush(h.seqs, null);
+    expect(all(h.day.base)).toEqual(reference.baseBars().map(values));
+  });
+
   it('a small bounded book refuses what it no longer holds, and every bar stays right', () => {
     fc.assert(
       fc.property(
