@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { nyDate, tradingDay } from '../src/domain/calendar.ts';
 import type { FeedState, FeedStatus } from '../src/domain/feed-health.ts';
 import type { SymbolSettingsInput } from '../src/domain/symbol-settings.ts';
@@ -45,6 +45,7 @@ import { SessionData } from '../src/session/session-data.ts';
 import type { SymbolSessionData } from '../src/session/symbol-session-data.ts';
 import type { FanoutInput, FanoutResult } from './workers/graphql-ws-fanout.ts';
 import type { HttpLoadInput, HttpLoadResult } from './workers/http-load.ts';
+import { percentile, runWorker } from './workers.ts';
 
 /** The figures of one run. */
 export interface GraphqlBench {
@@ -191,40 +192,6 @@ function listenRaw(session: SessionData): Promise<Server> {
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/**
- * Runs one of `bench/workers/` in a worker thread (TypeScript through tsx's loader, registered by
- * `tsx-bootstrap.mjs`): resolves with the `{ done }` message it posts; any other message goes to
- * `onMessage`. The worker reads `data` as its `workerData`.
- */
-function runWorker<T>(
-  file: string,
-  data: object,
-  onMessage?: (message: unknown, worker: Worker) => void,
-): Promise<T> {
-  const entry = new URL(`./workers/${file}`, import.meta.url).href;
-  const worker = new Worker(new URL('./workers/tsx-bootstrap.mjs', import.meta.url), {
-    workerData: { ...data, entry },
-  });
-  return new Promise<T>((resolve, reject) => {
-    worker.on('message', (message: { done?: T }) => {
-      if (message && typeof message === 'object' && 'done' in message) {
-        resolve(message.done as T);
-        void worker.terminate();
-      } else onMessage?.(message, worker);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => {
-      if (code !== 0 && code !== 1) reject(new Error(`worker exited with ${code}`));
-    });
-  });
 }
 
 interface RunFigures {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
- * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: … ; cluster: … ; durable: …` (cluster: when nats-server and PostgreSQL exist).
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: … ; cluster: … ; durable: …` (cluster: when nats-server and PostgreSQL exist; its bars/s is ingestBarRows', its fan-out 3,000 subscribers over 3 replicas).
  * Benchmarks never run as tests: these machines are shared and noisy.
  */
 import { benchCluster } from './cluster.ts';
@@ -45,7 +45,7 @@ const parts = [
 const cluster = await benchCluster();
 if (cluster) {
   parts.push(
-    `cluster: ${fmt(cluster.barsPerSec)} bars/s, lag p99 ${fmt(cluster.lagP99Ms, 1)} ms, catch-up ${fmt(cluster.catchUpSec, 1)} s`,
+    `cluster: ${fmt(cluster.barsPerSec)} bars/s, lag p99 ${fmt(cluster.lagP99Ms, 1)} ms, catch-up ${fmt(cluster.catchUpSec, 1)} s, fan-out-3000 p99 ${fmt(cluster.fanoutP99Ms, 1)} ms lost ${cluster.fanoutLost}`,
   );
 }
 parts.push(`durable: ${fmt(durable.durable.barsPerSec)} bars/s (${fmt(durable.ratio, 2)} of write-behind)`);

@@ -36,6 +36,33 @@ export interface HistoryPageScan extends HistoryRange {
   readonly descending: boolean;
 }
 
+/** The fields of a bar beyond its `ts` that a read may ask for. */
+export type HistoryBarField =
+  | 'endTs'
+  | 'open'
+  | 'high'
+  | 'low'
+  | 'close'
+  | 'volume'
+  | 'vwap'
+  | 'tradeCount'
+  | 'baseBars'
+  | 'revision';
+
+/** Every {@link HistoryBarField}. */
+export const HISTORY_BAR_FIELDS: readonly HistoryBarField[] = [
+  'endTs',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'vwap',
+  'tradeCount',
+  'baseBars',
+  'revision',
+];
+
 /** One read of stored bars of one symbol and interval. */
 export interface HistoryPageRequest {
   readonly symbol: string;
@@ -51,6 +78,11 @@ export interface HistoryPageRequest {
   readonly probes: readonly HistoryRange[];
   /** The range whose bars are counted; null: no count. */
   readonly count: HistoryRange | null;
+  /**
+   * The bar fields the reader uses (null: all). The others are not sent by the server and read
+   * NaN (a GraphQL error, never a silent wrong value, should one be read after all).
+   */
+  readonly fields: readonly HistoryBarField[] | null;
 }
 
 /** What the store answers to a {@link HistoryPageRequest}. */

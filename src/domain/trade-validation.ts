@@ -57,7 +57,8 @@ export function validateTrade(trade: Tick, symbol: string, window: TimeWindow): 
   if (conditions != null) {
     if (conditions.length > MAX_CONDITIONS)
       return invalid('INVALID_TRADE', `at most ${MAX_CONDITIONS} conditions`);
-    for (const code of conditions) {
+    for (let i = 0; i < conditions.length; i++) {
+      const code = conditions[i]!;
       if (code.length === 0 || code.length > MAX_CODE_LENGTH) {
         return invalid('INVALID_TRADE', `a condition code is 1 to ${MAX_CODE_LENGTH} characters`);
       }

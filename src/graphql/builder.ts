@@ -11,6 +11,7 @@ import { GraphQLError, Kind, type ValueNode } from 'graphql/index.js';
 import { CALENDAR_RANGE, inCalendarRange, isIsoDate, outOfCalendarRange } from '../domain/calendar.ts';
 import { parseInstant } from '../domain/instant.ts';
 import type { Instant, IsoDate } from '../domain/types.ts';
+import { type BarRowInput, parseBarRows } from './bar-rows.ts';
 import type { Context } from './context.ts';
 
 /**
@@ -85,6 +86,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: DateTimeInput; Output: Instant };
     Date: { Input: IsoDate; Output: IsoDate };
     JSON: { Input: unknown; Output: unknown };
+    BarRows: { Input: BarRowInput<DateTimeInput>[]; Output: never };
   };
 }>({ defaultFieldNullability: false });
 
@@ -108,6 +110,16 @@ builder.scalarType('JSON', {
   serialize: (value) => value,
   parseValue: (value) => value,
   parseLiteral: (node) => literalValue(node),
+});
+
+builder.scalarType('BarRows', {
+  description:
+    'A batch of base bars as rows `[symbol, ts, open, high, low, close, volume, vwap?, tradeCount?]` (ts a DateTime string; vwap and tradeCount may be null or left out): the compact input of ingestBarRows, read without per-field coercion. A row of the wrong shape or type fails the request (BAD_USER_INPUT).',
+  serialize: () => {
+    throw new GraphQLError('BarRows is an input only');
+  },
+  parseValue: (value) => parseBarRows(value, parseDateTimeInput),
+  parseLiteral: (node) => parseBarRows(literalValue(node), parseDateTimeInput),
 });
 
 builder.queryType({ description: 'Reads of the current trading session and the exchange calendar.' });

@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   FORBIDDEN: EXECUTION,
   // The server's side.
   STORE_UNAVAILABLE: EXECUTION,
+  // A replica (BUS_URL): a mutation while NATS is unreachable (src/service/replication/README.md).
+  BUS_UNAVAILABLE: EXECUTION,
   SLOW_CONSUMER: EXECUTION,
   INTERNAL_SERVER_ERROR: { http: [200, 500], transports: ALL },
 } as const satisfies Record<string, ErrorCodeInfo>;

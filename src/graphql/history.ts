@@ -25,7 +25,13 @@ import {
   type TimeWindow,
   tradingDatesBefore,
 } from '../domain/calendar.ts';
-import type { HistoryGrouping, HistoryPageRequest, HistoryRange } from '../domain/history-page.ts';
+import {
+  HISTORY_BAR_FIELDS,
+  type HistoryBarField,
+  type HistoryGrouping,
+  type HistoryPageRequest,
+  type HistoryRange,
+} from '../domain/history-page.ts';
 import type { Bar, Instant, IsoDate } from '../domain/types.ts';
 import type { HistoricalInterval } from '../session/historical-data.ts';
 import type { BarSequence } from '../session/session-interval.ts';
@@ -85,6 +91,44 @@ export function selects(info: GraphQLResolveInfo, name: string): boolean {
   return info.fieldNodes.some((node) => visit(node.selectionSet));
 }
 
+const BAR_FIELDS = new Set<string>(HISTORY_BAR_FIELDS);
+
+/**
+ * The bar fields a `bars` field's selection reads (under `nodes` and `edges { node }`, fragments
+ * included, whatever their directives: an over-approximation).
+ */
+export function selectedBarFields(info: GraphQLResolveInfo): HistoryBarField[] {
+  const found = new Set<HistoryBarField>();
+  const seen = new Set<string>();
+  const fields = (
+    set: SelectionSetNode | undefined,
+    visit: (name: string, sub: SelectionSetNode | undefined) => void,
+  ) => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === 'Field') visit(selection.name.value, selection.selectionSet);
+      else if (selection.kind === 'InlineFragment') fields(selection.selectionSet, visit);
+      else {
+        const key = `${selection.name.value}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        fields(info.fragments[selection.name.value]?.selectionSet, visit);
+        seen.delete(key);
+      }
+    }
+  };
+  const bar = (set: SelectionSetNode | undefined) =>
+    fields(set, (name) => {
+      if (BAR_FIELDS.has(name)) found.add(name as HistoryBarField);
+    });
+  for (const node of info.fieldNodes) {
+    fields(node.selectionSet, (name, sub) => {
+      if (name === 'nodes') bar(sub);
+      else if (name === 'edges') fields(sub, (inner, node) => inner === 'node' && bar(node));
+    });
+  }
+  return HISTORY_BAR_FIELDS.filter((field) => found.has(field));
+}
+
 /** The bars of positions [start, end) of a sequence. */
 function slice(sequence: BarSequence, start: number, end: number): Bar[] {
   const out: Bar[] = [];
@@ -120,7 +164,8 @@ const nonEmpty = (range: HistoryRange): boolean => range.lo < range.hi;
 
 /**
  * One page of a historical interval's bars (see the rules above). `wantsCount`: the caller
- * selected `totalCount`, so the count goes into the same statement as the page.
+ * selected `totalCount`, so the count goes into the same statement as the page; `fields`: the bar
+ * fields it reads (null: all), the only ones the store sends.
  * @throws GraphQLError RANGE_TOO_LARGE, STORE_UNAVAILABLE, BAD_USER_INPUT, PAGE_TOO_LARGE, INVALID_CURSOR
  */
 export async function historicalPage(
@@ -128,6 +173,7 @@ export async function historicalPage(
   parent: HistoricalIntervalParent,
   args: PageArgs,
   wantsCount: boolean,
+  fields: readonly HistoryBarField[] | null = null,
 ): Promise<BarPageView> {
   const { owner, interval } = parent;
   const from = args.from ?? null;
@@ -156,6 +202,7 @@ export async function historicalPage(
     page: page ? { lo: plan.a, hi: plan.b, limit: plan.count, descending: plan.mode === 'last' } : null,
     probes: page ? [before, after].filter(nonEmpty) : [],
     count: count ? selection : null,
+    fields: page ? fields : [],
   });
   const stored = await loaders.historyPages.load(request(true, wantsCount));
 

@@ -45,6 +45,11 @@ export function rememberAnswerBytes(result: ExecutionResult, bytes: Uint8Array<A
   answerBytes.set(result, bytes);
 }
 
+/** The UTF-8 JSON remembered for a result, if any. */
+export function answerBytesOf(result: ExecutionResult): Uint8Array<ArrayBuffer> | undefined {
+  return answerBytes.get(result);
+}
+
 /** A cached answer's gzip, made once (a failed compression is not kept). */
 function gzippedAnswer(
   result: ExecutionResult,

@@ -47,7 +47,7 @@ export class BarPage implements BarPageView {
   private cachedNodes: Bar[] | null = null;
 
   constructor(
-    private readonly sequence: BarSequence,
+    readonly sequence: BarSequence,
     readonly lo: number,
     readonly hi: number,
     readonly start: number,

@@ -23,7 +23,7 @@ import { getOperationAST } from 'graphql/index.js';
 import type { Plugin } from 'graphql-yoga';
 import type { SessionData } from '../session/session-data.ts';
 import type { Context } from './context.ts';
-import { rememberAnswerBytes } from './json-answers.ts';
+import { answerBytesOf, rememberAnswerBytes } from './json-answers.ts';
 
 /** Set in a context's memo by anything that reads outside the tree. */
 export const UNCACHEABLE = 'uncacheable';
@@ -87,7 +87,7 @@ export function resultCachePlugin(session: SessionData, options: ResultCacheOpti
           if (done.errors?.length || session.seq !== seq || context.memo.has(UNCACHEABLE)) return;
           const body = (done.stringify ?? JSON.stringify)(done);
           if (body.length > maxEntryBytes) return;
-          const buffer = encoder.encode(body);
+          const buffer = answerBytesOf(done) ?? encoder.encode(body);
           const cached: Stringified = { ...done, stringify: () => body };
           rememberAnswerBytes(cached, buffer);
           setResult(cached);

@@ -24,6 +24,7 @@ import { adminAccess } from './auth.ts';
 import type { Context, GraphqlMetrics, GraphqlService, HistoryLoaders } from './context.ts';
 import { createMaskError, type ErrorLog } from './errors.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
+import { hotPathPlugin } from './hot-path.ts';
 import { httpRefusalsPlugin } from './http-refusals.ts';
 import { jsonAnswersPlugin } from './json-answers.ts';
 import { type Limits, resolveLimits } from './limits.ts';
@@ -56,6 +57,8 @@ export interface YogaDeps {
   readonly graphiql?: boolean;
   /** The query result cache keyed by the tree's change sequence (src/graphql/result-cache.ts); false: off. */
   readonly resultCache?: ResultCacheOptions | false;
+  /** The read path's executor with per-bar fragments (src/graphql/hot-path.ts); false: graphql-jit only. */
+  readonly hotPath?: boolean;
 }
 
 /** What a transport hands the context factory (yoga's request, or graphql-ws's connection). */
@@ -255,6 +258,7 @@ export function createYoga(deps: YogaDeps): SessionYoga {
           onError: (r) => logger?.warn({ errors: r.errors }, 'graphql-jit could not compile a document'),
         },
       ),
+      ...(deps.hotPath === false ? [] : [hotPathPlugin()]),
       disposePlugin(pubsub),
       httpRefusalsPlugin(),
     ],

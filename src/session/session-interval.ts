@@ -89,6 +89,16 @@ export class SessionInterval implements BarSequence {
     return clock.time !== null && this.series.slotEnd(slot) <= clock.time;
   }
 
+  /**
+   * How many of its windows are complete: window `w` is complete exactly when `w` < this (every
+   * bar's `complete` follows from it).
+   */
+  completeWindows(): number {
+    const clock = this.clock;
+    if (clock.ended) return this.series.slotCount;
+    return clock.time === null ? 0 : this.closedCountAt(clock.time);
+  }
+
   /** Number of windows whose end ≤ `time`. */
   closedCountAt(time: Instant): number {
     const series = this.series;

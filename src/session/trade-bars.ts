@@ -179,6 +179,8 @@ export class TradeBars {
     const slot = book.slotOf(trade.ts);
     if ((book.slotFlags[slot]! & SLOT_SEALED) !== 0) return 'TRADE_NOT_KEPT';
     const a = stageTrade(book, trade, this.updatesAt(trade));
+    // Making room for the correction may have dropped the trade it corrects (its window is sealed).
+    if (!book.holds(old)) return 'TRADE_NOT_KEPT';
     return this.rebuild(a, slot, old, seqs, sink);
   }
 

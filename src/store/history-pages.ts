@@ -22,10 +22,11 @@
  * Rows carry the request's ordinal, and instants as float8 (exact below 2^53), so both drivers hand
  * back plain numbers.
  */
-import { type SQL, sql } from 'drizzle-orm';
 import type { TimeWindow } from '../domain/calendar.ts';
 import {
   baseBarsPerWindow,
+  HISTORY_BAR_FIELDS,
+  type HistoryBarField,
   type HistoryPageRequest,
   type HistoryPageResult,
   type HistoryRange,
@@ -33,28 +34,70 @@ import {
 } from '../domain/history-page.ts';
 import type { Bar } from '../domain/types.ts';
 import { numberArrayLiteral, textArrayLiteral } from './pg-array.ts';
-import { preparedRowsOf, type StoreTarget } from './sql.ts';
+import { preparedTextRowsOf, type StoreTarget } from './sql.ts';
 
-/** One row of the statement (parts: 0 base bar, 1 derived bar, 2 probe, 3 count). */
+/** The columns a statement may return, in this order (only those its parts use). */
+const COLUMNS = [
+  'i',
+  'part',
+  'j',
+  'ts',
+  'end_ts',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'vwap',
+  'tc',
+  'rev',
+  'n',
+] as const;
+type Column = (typeof COLUMNS)[number];
+const COLUMN_TYPES: Readonly<Record<Column, string>> = {
+  i: 'int4',
+  part: 'int4',
+  j: 'int4',
+  ts: 'float8',
+  end_ts: 'float8',
+  open: 'float8',
+  high: 'float8',
+  low: 'float8',
+  close: 'float8',
+  volume: 'float8',
+  vwap: 'float8',
+  tc: 'float8',
+  rev: 'float8',
+  n: 'float8',
+};
+
+/** The kinds of rows (the `part` column, sent only when a statement mixes them). */
+const BASE = 0;
+const DERIVED = 1;
+const PROBE = 2;
+const COUNT = 3;
+
+/** One row of the statement; the columns a statement does not send are undefined. */
 interface PageRow {
-  i: number;
-  part: number;
-  j: number;
-  ts: number | null;
-  end_ts: number | null;
-  open: number | null;
-  high: number | null;
-  low: number | null;
-  close: number | null;
-  volume: number | null;
-  vwap: number | null;
-  tc: number | null;
-  rev: number | null;
-  n: number | null;
+  i?: number;
+  part?: number;
+  j?: number;
+  ts?: number;
+  end_ts?: number | null;
+  open?: number | null;
+  high?: number | null;
+  low?: number | null;
+  close?: number | null;
+  volume?: number | null;
+  vwap?: number | null;
+  tc?: number | null;
+  rev?: number | null;
+  n?: number | null;
 }
 
 /** A request's ranges in base-bar time, clipped to its days. */
 interface Planned {
+  readonly at: number;
   readonly request: HistoryPageRequest;
   readonly page: (HistoryRange & { rows: number; descending: boolean }) | null;
   readonly probes: readonly (HistoryRange | null)[];
@@ -72,11 +115,12 @@ function baseRange(request: HistoryPageRequest, range: HistoryRange): HistoryRan
   return lo < hi ? { lo, hi } : null;
 }
 
-function plan(request: HistoryPageRequest): Planned {
+function plan(request: HistoryPageRequest, at: number): Planned {
   const scan = request.page;
   const pageRange = scan === null ? null : baseRange(request, scan);
   const perWindow = baseBarsPerWindow(request.days, request.grouping, request.baseMs);
   return {
+    at,
     request,
     page:
       pageRange === null || scan === null
@@ -97,161 +141,218 @@ function stepOf(request: HistoryPageRequest): number {
   return request.grouping.kind === 'fixed' ? request.grouping.ms : 0;
 }
 
-const SCAN_COLUMNS = sql.raw(
-  'b.ts, b.open, b.high, b.low, b.close, b.volume, b.vwap, b.trade_count, b.revision',
-);
+/** The statement's parameters: `add` returns the placeholder of a new one. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** One key of a part: the request, the base-bar range it scans or probes, and its row budget. */
+interface Key {
+  readonly p: Planned;
+  readonly range: HistoryRange;
+  readonly rows: number;
+  readonly descending: boolean;
+  /** The probe's position in its request. */
+  readonly j: number;
+}
+
+/** One `select` of the statement: its FROM clause and its expression per column it uses. */
+interface Part {
+  readonly kind: number;
+  readonly columns: Partial<Record<Column, string>>;
+  readonly from: string;
+}
+
+const WHERE =
+  'b.symbol = k.symbol and b.interval = k.interval and b.ts >= k.lo and b.ts < k.hi and b.ts <@ k.days and b.ts % k.base_ms = 0';
+const SCAN_COLUMNS = 'b.ts, b.open, b.high, b.low, b.close, b.volume, b.vwap, b.trade_count, b.revision';
 
 /** The stored base bars of key `k` in [k.lo, k.hi) inside its days, first or last k.lim of them. */
-function scanOf(extra: SQL): SQL {
-  const where = sql.raw(
-    'b.symbol = k.symbol and b.interval = k.interval and b.ts >= k.lo and b.ts < k.hi and b.ts <@ k.days and b.ts % k.base_ms = 0',
-  );
-  return sql`(select ${SCAN_COLUMNS}${extra} from bars b where ${where}
+function scanOf(extra: string): string {
+  return `(select ${SCAN_COLUMNS}${extra} from bars b where ${WHERE}
       order by b.ts limit case when k.descending then 0 else k.lim end)
     union all
-    (select ${SCAN_COLUMNS}${extra} from bars b where ${where}
+    (select ${SCAN_COLUMNS}${extra} from bars b where ${WHERE}
       order by b.ts desc limit case when k.descending then k.lim else 0 end)`;
 }
 
-function basePagePart(keys: readonly { at: number; p: Planned }[]): SQL {
-  const page = (x: { p: Planned }) => x.p.page!;
-  return sql`select k.i, 0::int4 as part, 0::int4 as j, b.ts::float8 as ts,
-      (b.ts + k.base_ms)::float8 as end_ts, b.open, b.high, b.low, b.close, b.volume, b.vwap,
-      b.trade_count::float8 as tc, b.revision::float8 as rev, 1::float8 as n
-    from unnest(${textArrayLiteral(keys.map((x) => x.p.request.symbol))}::text[],
-      ${textArrayLiteral(keys.map((x) => x.p.request.interval))}::text[],
-      ${numberArrayLiteral(keys.map((x) => x.p.request.baseMs))}::int8[],
-      ${textArrayLiteral(keys.map((x) => multirange(x.p.request.days)))}::int8multirange[],
-      ${numberArrayLiteral(keys.map((x) => page(x).lo))}::int8[],
-      ${numberArrayLiteral(keys.map((x) => page(x).hi))}::int8[],
-      ${numberArrayLiteral(keys.map((x) => page(x).rows))}::int4[],
-      ${textArrayLiteral(keys.map((x) => String(page(x).descending)))}::bool[],
-      ${numberArrayLiteral(keys.map((x) => x.at))}::int4[])
-      as k(symbol, interval, base_ms, days, lo, hi, lim, descending, i)
-    cross join lateral (${scanOf(sql.raw(''))}) b`;
+/** `unnest` of the keys' columns as `k` (with the days' starts and ends as arrays when `windows`). */
+function keysOf(keys: readonly Key[], params: Params, windows: boolean): string {
+  const u = `unnest(${params.add(textArrayLiteral(keys.map((x) => x.p.request.symbol)))}::text[],
+      ${params.add(textArrayLiteral(keys.map((x) => x.p.request.interval)))}::text[],
+      ${params.add(numberArrayLiteral(keys.map((x) => x.p.request.baseMs)))}::int8[],
+      ${params.add(numberArrayLiteral(keys.map((x) => stepOf(x.p.request))))}::int8[],
+      ${params.add(textArrayLiteral(keys.map((x) => multirange(x.p.request.days))))}::int8multirange[],
+      ${params.add(numberArrayLiteral(keys.map((x) => x.range.lo)))}::int8[],
+      ${params.add(numberArrayLiteral(keys.map((x) => x.range.hi)))}::int8[],
+      ${params.add(numberArrayLiteral(keys.map((x) => x.rows)))}::int4[],
+      ${params.add(textArrayLiteral(keys.map((x) => String(x.descending))))}::bool[],
+      ${params.add(numberArrayLiteral(keys.map((x) => x.p.at)))}::int4[],
+      ${params.add(numberArrayLiteral(keys.map((x) => x.j)))}::int4[])
+      as u(symbol, interval, base_ms, step, days, lo, hi, lim, descending, i, j)`;
+  // offset 0: computed once per key, not folded into every use below.
+  return windows
+    ? `(select u.*, array(select lower(r) from unnest(u.days) r) as starts,
+          array(select upper(r) from unnest(u.days) r) as ends from ${u} offset 0) k`
+    : `${u.replace(/ as u\(/, ' as k(')}`;
 }
 
-/** Keys of the derived parts, with the days' starts and ends as arrays (computed once per key). */
-function derivedKeys(
-  keys: readonly { at: number; p: Planned; range: HistoryRange; rows: number; descending: boolean }[],
-): SQL {
-  return sql`(select u.*, array(select lower(r) from unnest(u.days) r) as starts,
-        array(select upper(r) from unnest(u.days) r) as ends
-      from unnest(${textArrayLiteral(keys.map((x) => x.p.request.symbol))}::text[],
-        ${textArrayLiteral(keys.map((x) => x.p.request.interval))}::text[],
-        ${numberArrayLiteral(keys.map((x) => x.p.request.baseMs))}::int8[],
-        ${numberArrayLiteral(keys.map((x) => stepOf(x.p.request)))}::int8[],
-        ${textArrayLiteral(keys.map((x) => multirange(x.p.request.days)))}::int8multirange[],
-        ${numberArrayLiteral(keys.map((x) => x.range.lo))}::int8[],
-        ${numberArrayLiteral(keys.map((x) => x.range.hi))}::int8[],
-        ${numberArrayLiteral(keys.map((x) => x.rows))}::int4[],
-        ${textArrayLiteral(keys.map((x) => String(x.descending)))}::bool[],
-        ${numberArrayLiteral(keys.map((x) => x.at))}::int4[])
-        as u(symbol, interval, base_ms, step, days, lo, hi, lim, descending, i) offset 0) k`;
+/** The fields the requests of a part use together. */
+function fieldsOf(keys: readonly Key[]): Set<HistoryBarField> {
+  const want = new Set<HistoryBarField>();
+  for (const { p } of keys) for (const field of p.request.fields ?? HISTORY_BAR_FIELDS) want.add(field);
+  return want;
+}
+
+function basePagePart(keys: readonly Key[], params: Params): Part {
+  const want = fieldsOf(keys);
+  const columns: Partial<Record<Column, string>> = { i: 'k.i', ts: 'b.ts::float8' };
+  if (want.has('open')) columns.open = 'b.open';
+  if (want.has('high')) columns.high = 'b.high';
+  if (want.has('low')) columns.low = 'b.low';
+  if (want.has('close')) columns.close = 'b.close';
+  if (want.has('volume')) columns.volume = 'b.volume';
+  if (want.has('vwap')) columns.vwap = 'b.vwap';
+  if (want.has('tradeCount')) columns.tc = 'b.trade_count::float8';
+  if (want.has('revision')) columns.rev = 'b.revision::float8';
+  return { kind: BASE, columns, from: `${keysOf(keys, params, false)} cross join lateral (${scanOf('')}) b` };
 }
 
 /** Window start and end of a base bar `r` (with its date's bounds `r.ds`, `r.de`) for key `k`. */
-const WINDOW_START = sql.raw(
-  'case when k.step = 0 then r.ds else r.ds + (r.ts - r.ds) / k.step * k.step end',
-);
-const WINDOW_END = sql.raw(
-  'case when k.step = 0 then r.de else least(r.ds + (r.ts - r.ds) / k.step * k.step + k.step, r.de) end',
-);
+const WINDOW_START = 'case when k.step = 0 then r.ds else r.ds + (r.ts - r.ds) / k.step * k.step end';
+const WINDOW_END =
+  'case when k.step = 0 then r.de else least(r.ds + (r.ts - r.ds) / k.step * k.step + k.step, r.de) end';
 
-function derivedPagePart(keys: readonly { at: number; p: Planned }[]): SQL {
-  const rows = keys.map((x) => ({
-    ...x,
-    range: x.p.page!,
-    rows: x.p.page!.rows,
-    descending: x.p.page!.descending,
-  }));
-  return sql`select k.i, 1::int4 as part, 0::int4 as j, g.ws::float8 as ts, g.we::float8 as end_ts,
-      g.open, g.high, g.low, g.close, g.volume, g.pv as vwap, g.tc::float8 as tc, g.rev::float8 as rev,
-      g.n::float8 as n
-    from ${derivedKeys(rows)}
+function derivedPagePart(keys: readonly Key[], params: Params): Part {
+  const want = fieldsOf(keys);
+  const aggregates: Partial<Record<Column, string>> = {};
+  if (want.has('endTs')) aggregates.end_ts = 'w.we::float8';
+  if (want.has('open')) aggregates.open = '(min(array[w.ts::float8, w.open]))[2]';
+  if (want.has('high')) aggregates.high = 'max(w.high)';
+  if (want.has('low')) aggregates.low = 'min(w.low)';
+  if (want.has('close')) aggregates.close = '(max(array[w.ts::float8, w.close]))[2]';
+  if (want.has('volume') || want.has('vwap')) aggregates.volume = 'sum(w.volume order by w.ts)';
+  if (want.has('vwap')) {
+    aggregates.vwap = 'case when count(w.vwap) = count(*) then sum(w.vwap * w.volume order by w.ts) end';
+  }
+  if (want.has('tradeCount')) {
+    aggregates.tc = 'case when count(w.trade_count) = count(*) then sum(w.trade_count)::float8 end';
+  }
+  if (want.has('revision')) aggregates.rev = 'sum(w.revision)::float8';
+  if (want.has('baseBars')) aggregates.n = 'count(*)::float8';
+  const names = Object.keys(aggregates) as Column[];
+  const columns: Partial<Record<Column, string>> = { i: 'k.i', ts: 'g.ts' };
+  for (const name of names) columns[name] = `g.${name}`;
+  const select = ['w.ws::float8 as ts', ...names.map((name) => `${aggregates[name]} as ${name}`)].join(', ');
+  return {
+    kind: DERIVED,
+    columns,
+    from: `${keysOf(keys, params, true)}
     cross join lateral (
-      select w.ws, w.we, (min(array[w.ts::float8, w.open]))[2] as open, max(w.high) as high,
-        min(w.low) as low, (max(array[w.ts::float8, w.close]))[2] as close,
-        sum(w.volume order by w.ts) as volume,
-        case when count(w.vwap) = count(*) then sum(w.vwap * w.volume order by w.ts) end as pv,
-        case when count(w.trade_count) = count(*) then sum(w.trade_count) end as tc,
-        sum(w.revision) as rev, count(*) as n
+      select ${select}
       from (select r.*, ${WINDOW_START} as ws, ${WINDOW_END} as we
         from (select r.*, k.starts[r.d] as ds, k.ends[r.d] as de
-          from (${scanOf(sql.raw(', width_bucket(b.ts, k.starts) as d'))}) r) r) w
-      group by w.ws, w.we) g`;
+          from (${scanOf(', width_bucket(b.ts, k.starts) as d')}) r) r) w
+      group by w.ws, w.we) g`,
+  };
 }
 
-function probePart(probes: readonly { at: number; j: number; p: Planned; range: HistoryRange }[]): SQL {
-  return sql`select k.i, 2::int4 as part, k.j, null::float8 as ts, null::float8 as end_ts,
-      null::float8 as open, null::float8 as high, null::float8 as low, null::float8 as close,
-      null::float8 as volume, null::float8 as vwap, null::float8 as tc, null::float8 as rev,
-      (exists (select 1 from bars b where b.symbol = k.symbol and b.interval = k.interval
-        and b.ts >= k.lo and b.ts < k.hi and b.ts <@ k.days and b.ts % k.base_ms = 0))::int4::float8 as n
-    from unnest(${textArrayLiteral(probes.map((x) => x.p.request.symbol))}::text[],
-      ${textArrayLiteral(probes.map((x) => x.p.request.interval))}::text[],
-      ${numberArrayLiteral(probes.map((x) => x.p.request.baseMs))}::int8[],
-      ${textArrayLiteral(probes.map((x) => multirange(x.p.request.days)))}::int8multirange[],
-      ${numberArrayLiteral(probes.map((x) => x.range.lo))}::int8[],
-      ${numberArrayLiteral(probes.map((x) => x.range.hi))}::int8[],
-      ${numberArrayLiteral(probes.map((x) => x.at))}::int4[],
-      ${numberArrayLiteral(probes.map((x) => x.j))}::int4[])
-      as k(symbol, interval, base_ms, days, lo, hi, i, j)`;
+function probePart(keys: readonly Key[], params: Params): Part {
+  return {
+    kind: PROBE,
+    columns: {
+      i: 'k.i',
+      j: 'k.j',
+      n: `(exists (select 1 from bars b where ${WHERE}))::int4::float8`,
+    },
+    from: keysOf(keys, params, false),
+  };
 }
 
-function countPart(keys: readonly { at: number; p: Planned }[]): SQL {
+function countPart(keys: readonly Key[], params: Params): Part {
   // `lim` says which count: 1 every base bar, 0 the distinct windows.
-  const rows = keys.map((x) => ({
-    ...x,
-    range: x.p.count!,
-    rows: x.p.request.grouping.kind === 'base' ? 1 : 0,
-    descending: false,
-  }));
-  return sql`select k.i, 3::int4 as part, 0::int4 as j, null::float8 as ts, null::float8 as end_ts,
-      null::float8 as open, null::float8 as high, null::float8 as low, null::float8 as close,
-      null::float8 as volume, null::float8 as vwap, null::float8 as tc, null::float8 as rev,
-      (select case when k.lim = 1 then count(*) else count(distinct ${WINDOW_START}) end
-        from (select b.ts, k.starts[width_bucket(b.ts, k.starts)] as ds from bars b
-          where b.symbol = k.symbol and b.interval = k.interval and b.ts >= k.lo and b.ts < k.hi
-            and b.ts <@ k.days and b.ts % k.base_ms = 0) r)::float8 as n
-    from ${derivedKeys(rows)}`;
+  return {
+    kind: COUNT,
+    columns: {
+      i: 'k.i',
+      n: `(select case when k.lim = 1 then count(*) else count(distinct ${WINDOW_START}) end
+        from (select b.ts, k.starts[width_bucket(b.ts, k.starts)] as ds from bars b where ${WHERE}) r)::float8`,
+    },
+    from: keysOf(keys, params, true),
+  };
+}
+
+/** The statement of some parts: the union of their columns, each part filling those it lacks with null. */
+function statementOf(parts: readonly Part[], single: boolean): { text: string; columns: Set<Column> } {
+  const used = new Set<Column>();
+  for (const part of parts) for (const name of Object.keys(part.columns) as Column[]) used.add(name);
+  if (single) used.delete('i');
+  if (parts.length > 1) used.add('part');
+  const columns = COLUMNS.filter((c) => used.has(c));
+  const text = parts
+    .map((part) => {
+      const list = columns.map((c) => {
+        const expression = c === 'part' ? String(part.kind) : part.columns[c];
+        return `${expression ?? 'null'}::${COLUMN_TYPES[c]} as ${c}`;
+      });
+      return `select ${list.join(', ')} from ${part.from}`;
+    })
+    .join(' union all ');
+  return { text, columns: used };
+}
+
+/** Reads a bar field of a row when the request asked for it, NaN otherwise. */
+type FieldReader = (field: HistoryBarField, value: number | null | undefined) => number | null;
+
+function readerOf(request: HistoryPageRequest): FieldReader {
+  const fields = request.fields;
+  if (fields === null) return (_field, value) => value ?? null;
+  const want = new Set(fields);
+  return (field, value) => (want.has(field) ? (value ?? null) : Number.NaN);
 }
 
 /** The base bar of a row. */
-function baseBar(row: PageRow): Bar {
+function baseBar(row: PageRow, baseMs: number, read: FieldReader): Bar {
+  const ts = row.ts!;
   return {
-    ts: row.ts!,
-    endTs: row.end_ts!,
-    open: row.open!,
-    high: row.high!,
-    low: row.low!,
-    close: row.close!,
-    volume: row.volume!,
-    vwap: row.vwap,
-    tradeCount: row.tc,
+    ts,
+    endTs: ts + baseMs,
+    open: read('open', row.open)!,
+    high: read('high', row.high)!,
+    low: read('low', row.low)!,
+    close: read('close', row.close)!,
+    volume: read('volume', row.volume)!,
+    vwap: read('vwap', row.vwap),
+    tradeCount: read('tradeCount', row.tc),
     complete: true,
     baseBars: 1,
-    revision: row.rev!,
+    revision: read('revision', row.rev)!,
   };
 }
 
 /** A derived bar of a row: vwap divided and integers wrapped as the tree's columns do. */
-function derivedBar(row: PageRow): Bar {
-  const volume = row.volume!;
-  const tradeCount = row.tc === null ? -1 : row.tc | 0;
+function derivedBar(row: PageRow, read: FieldReader): Bar {
+  const volume = row.volume ?? Number.NaN;
+  const tc = row.tc ?? null;
+  const tradeCount = tc === null ? -1 : tc | 0;
+  const pv = row.vwap ?? null;
   return {
     ts: row.ts!,
-    endTs: row.end_ts!,
-    open: row.open!,
-    high: row.high!,
-    low: row.low!,
-    close: row.close!,
-    volume,
-    vwap: row.vwap === null || !(volume > 0) ? null : row.vwap / volume,
-    tradeCount: tradeCount === -1 ? null : tradeCount,
+    endTs: read('endTs', row.end_ts)!,
+    open: read('open', row.open)!,
+    high: read('high', row.high)!,
+    low: read('low', row.low)!,
+    close: read('close', row.close)!,
+    volume: read('volume', volume)!,
+    vwap: read('vwap', pv === null || !(volume > 0) ? null : pv / volume),
+    tradeCount: read('tradeCount', tradeCount === -1 ? null : tradeCount),
     complete: true,
-    baseBars: row.n!,
-    revision: row.rev! | 0,
+    baseBars: read('baseBars', row.n)!,
+    revision: read('revision', row.rev === null || row.rev === undefined ? null : row.rev | 0)!,
   };
 }
 
@@ -264,38 +365,54 @@ export async function readHistoryPages(
   requests: readonly HistoryPageRequest[],
 ): Promise<HistoryPageResult[]> {
   const planned = requests.map(plan);
-  const basePages: { at: number; p: Planned }[] = [];
-  const derivedPages: { at: number; p: Planned }[] = [];
-  const probes: { at: number; j: number; p: Planned; range: HistoryRange }[] = [];
-  const counts: { at: number; p: Planned }[] = [];
-  planned.forEach((p, at) => {
-    if (p.page !== null) (p.request.grouping.kind === 'base' ? basePages : derivedPages).push({ at, p });
+  const basePages: Key[] = [];
+  const derivedPages: Key[] = [];
+  const probes: Key[] = [];
+  const counts: Key[] = [];
+  for (const p of planned) {
+    if (p.page !== null) {
+      const key = { p, range: p.page, rows: p.page.rows, descending: p.page.descending, j: 0 };
+      (p.request.grouping.kind === 'base' ? basePages : derivedPages).push(key);
+    }
     p.probes.forEach((range, j) => {
-      if (range !== null) probes.push({ at, j, p, range });
+      if (range !== null) probes.push({ p, range, rows: 0, descending: false, j });
     });
-    if (p.count !== null) counts.push({ at, p });
-  });
-  const parts: SQL[] = [];
-  if (basePages.length > 0) parts.push(basePagePart(basePages));
-  if (derivedPages.length > 0) parts.push(derivedPagePart(derivedPages));
-  if (probes.length > 0) parts.push(probePart(probes));
-  if (counts.length > 0) parts.push(countPart(counts));
-  const rows =
-    parts.length === 0 ? [] : await preparedRowsOf<PageRow>(target, sql.join(parts, sql.raw(' union all ')));
-
+    if (p.count !== null) {
+      const rows = p.request.grouping.kind === 'base' ? 1 : 0;
+      counts.push({ p, range: p.count, rows, descending: false, j: 0 });
+    }
+  }
+  const params = new Params();
+  const parts: Part[] = [];
+  if (basePages.length > 0) parts.push(basePagePart(basePages, params));
+  if (derivedPages.length > 0) parts.push(derivedPagePart(derivedPages, params));
+  if (probes.length > 0) parts.push(probePart(probes, params));
+  if (counts.length > 0) parts.push(countPart(counts, params));
   const bars = requests.map((): Bar[] => []);
   const exists = requests.map((r) => r.probes.map(() => false));
   const totals = requests.map((r): number | null => (r.count === null ? null : 0));
-  for (const row of rows) {
-    const at = row.i;
-    if (row.part === 0) bars[at]!.push(baseBar(row));
-    else if (row.part === 1) bars[at]!.push(derivedBar(row));
-    else if (row.part === 2) exists[at]![row.j] = row.n === 1;
-    else totals[at] = row.n;
+  if (parts.length > 0) {
+    const { text } = statementOf(parts, requests.length === 1);
+    const rows = await preparedTextRowsOf<PageRow>(target, text, params.values);
+    const readers = requests.map(readerOf);
+    const only = parts[0]!.kind;
+    for (const row of rows) {
+      const at = row.i ?? 0;
+      const kind = row.part ?? only;
+      if (kind === BASE) bars[at]!.push(baseBar(row, requests[at]!.baseMs, readers[at]!));
+      else if (kind === DERIVED) bars[at]!.push(derivedBar(row, readers[at]!));
+      else if (kind === PROBE) exists[at]![row.j!] = row.n === 1;
+      else totals[at] = row.n ?? 0;
+    }
   }
   return planned.map((p, at) => {
     const got = bars[at]!;
-    got.sort((x, y) => x.ts - y.ts);
+    for (let k = 1; k < got.length; k++) {
+      if (got[k - 1]!.ts > got[k]!.ts) {
+        got.sort((x, y) => x.ts - y.ts);
+        break;
+      }
+    }
     const limit = p.request.page?.limit ?? 0;
     const more = got.length > limit;
     const page = !more ? got : p.page?.descending ? got.slice(got.length - limit) : got.slice(0, limit);

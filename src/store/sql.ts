@@ -3,8 +3,7 @@
  * statements of one call it may run at a time), the key string of a session-bars key, and the rows
  * of a raw statement on either driver.
  */
-import type { SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
 import type { SessionBarsKey } from '../domain/types.ts';
 import type { Database, StoreDb } from './database.ts';
 
@@ -63,16 +62,24 @@ export async function rowsOf<T>(db: StoreDb, query: SQL): Promise<T[]> {
   return (result as { rows: T[] }).rows;
 }
 
-const dialect = new PgDialect();
-
 /**
- * Rows of a read statement, prepared when the target is an open database (see
- * `Database.preparedRows`), else through drizzle (a transaction).
+ * Rows of a read statement given as text with `$1…$n` placeholders: prepared when the target is an
+ * open database, else through drizzle (a transaction) with the same parameters.
  */
-export async function preparedRowsOf<T>(target: StoreTarget, query: SQL): Promise<T[]> {
-  if (target.database === null) return rowsOf<T>(target.db, query);
-  const { sql: text, params } = dialect.sqlToQuery(query);
-  return target.database.preparedRows<T>(text, params);
+export async function preparedTextRowsOf<T>(
+  target: StoreTarget,
+  text: string,
+  params: readonly unknown[],
+): Promise<T[]> {
+  if (target.database !== null) return target.database.preparedRows<T>(text, params);
+  const chunks: SQL[] = [];
+  let last = 0;
+  for (const match of text.matchAll(/\$(\d+)/g)) {
+    chunks.push(sql.raw(text.slice(last, match.index)), sql`${params[Number(match[1]) - 1]}`);
+    last = match.index + match[0].length;
+  }
+  chunks.push(sql.raw(text.slice(last)));
+  return rowsOf<T>(target.db, sql.join(chunks));
 }
 
 /** Rows written by a raw statement: postgres.js reports `count`, PGlite `affectedRows`. */

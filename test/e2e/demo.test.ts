@@ -3,11 +3,10 @@
  * session and serves SPY bars within seconds; the banner names the dashboard first, logs on a pipe
  * are JSON lines; SIGTERM stops it cleanly (exit code 0).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { useLeftovers } from '../helpers/leftovers.ts';
+import { scratchFolder } from '../helpers/scratch.ts';
 import { spawnServer } from '../helpers/server.ts';
 import { sleep } from '../helpers/wait.ts';
 
@@ -15,7 +14,7 @@ const leftovers = useLeftovers();
 
 describe('npm start on an empty data folder', () => {
   it('serves SPY bars within seconds and stops cleanly on SIGTERM', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'demo-'));
+    const dataDir = await scratchFolder('demo');
     leftovers.defer(() => rm(dataDir, { recursive: true, force: true }));
     const { DATABASE_URL: _url, ADMIN_TOKEN: _token, ...inherited } = process.env;
     const env = { ...inherited, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };

@@ -9,9 +9,10 @@
  *   the loss is measured and printed.
  */
 import postgres from 'postgres';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sessionWindow } from '../../src/domain/calendar.ts';
 import { createScratchDatabase, type ScratchDatabase, testDatabaseUrl } from '../helpers/db.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
 import { type ServerProcess, spawnServer } from '../helpers/server.ts';
 
 const TOKEN = 'kill-test-token';
@@ -133,16 +134,13 @@ const serverUrl = testDatabaseUrl();
 describe.skipIf(serverUrl === undefined)(
   `SIGKILL during ingest at full speed, on real PostgreSQL${serverUrl === undefined ? ' (skipped: DATABASE_URL is not set)' : ''}`,
   () => {
-    const cleanups: (() => Promise<unknown>)[] = [];
-    afterAll(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup();
-    }, 60_000);
+    const leftovers = useLeftovers();
 
     it.each(['durable', 'write-behind'] as const)(
       '%s: the acknowledged bars after a restart (durable: every one; write-behind: within its bound)',
       async (mode) => {
         const scratch: ScratchDatabase = await createScratchDatabase(serverUrl!, 'kill');
-        cleanups.push(() => scratch.drop());
+        leftovers.defer(() => scratch.drop());
         const start = () =>
           spawnServer({
             args: ['--no-demo', '--port', '0'],
@@ -157,7 +155,6 @@ describe.skipIf(serverUrl === undefined)(
             startTimeoutMs: 60_000,
           });
         const first: ServerProcess = await start();
-        cleanups.push(() => first.stop());
         await gql(first.url, `mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
         const symbols = Array.from({ length: CLIENTS * SYMBOLS_PER_CLIENT }, (_, i) => `K${i}`);
         for (const symbol of symbols) {
@@ -177,7 +174,13 @@ describe.skipIf(serverUrl === undefined)(
           ),
         );
         const began = performance.now();
+        // At least INGEST_MS of ingest, and (on a loaded machine) until more than one batch per
+        // client is acknowledged, so the kill lands mid-stream whatever the machine's speed.
+        const deadline = began + 120_000;
         await new Promise((resolve) => setTimeout(resolve, INGEST_MS));
+        while (acked.size <= CLIENTS * 500 * 2 && performance.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         killed = true;
         await first.stop('SIGKILL');
         const seconds = (performance.now() - began) / 1000;
@@ -185,7 +188,6 @@ describe.skipIf(serverUrl === undefined)(
         expect(requests).toBeGreaterThan(CLIENTS);
 
         const second = await start();
-        cleanups.push(() => second.stop());
         const inStore = lost(acked, await storeVersions(scratch.url));
         const inTree = lost(acked, await treeVersions(second.url));
         console.log(

@@ -5,9 +5,7 @@
  * banner says the feed is connected, `Session.feeds` shows it UP, streamed bars arrive, killing the
  * fake's sockets is an outage (logged DOWN then UP, and in `Session.feeds`) and bars resume.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { FakeAlpaca } from '../fakes/alpaca.ts';
@@ -15,6 +13,7 @@ import { asAlpacaBars, asAlpacaHistory, recordedDay } from '../fakes/recorded-da
 import { createScratchDatabase, migratedImage, testDrivers } from '../helpers/db.ts';
 import { gqlData } from '../helpers/gql.ts';
 import { useLeftovers } from '../helpers/leftovers.ts';
+import { scratchFolder } from '../helpers/scratch.ts';
 import { type ServerProcess, spawnServer } from '../helpers/server.ts';
 
 const TOKEN = 'live-feed-e2e-token';
@@ -83,7 +82,7 @@ describe.each(testDrivers())('npm start with FEED=alpaca against the fake (%s)',
   it('starts the session, fills it, shows the outage of a killed socket and resumes', async () => {
     const fake = leftovers.keep(await FakeAlpaca.start(), (f) => f.close());
     fake.setHistory('SPY', asAlpacaHistory(SPY));
-    const dataDir = await mkdtemp(join(tmpdir(), 'live-feed-e2e-'));
+    const dataDir = await scratchFolder('live-feed-e2e');
     leftovers.defer(() => rm(dataDir, { recursive: true, force: true }));
     const env: Record<string, string> = {
       FEED: 'alpaca',

@@ -5,9 +5,10 @@
  * again), then once more. After a restart on the same store every acknowledged tick is there.
  * Runs on PGlite and on real PostgreSQL.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testDrivers } from '../helpers/db.ts';
-import { type ProcessStore, processStore, type ServerProcess, spawnServer } from '../helpers/server.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
+import { processStore, type ServerProcess, spawnServer } from '../helpers/server.ts';
 
 const TOKEN = 'stop-test-token';
 const DATE = '2011-01-11';
@@ -39,15 +40,11 @@ async function gone(pid: number): Promise<void> {
 }
 
 describe.each(testDrivers())('a clean stop on %s', (driver) => {
-  let store: ProcessStore;
-  const servers: ServerProcess[] = [];
-  afterAll(async () => {
-    for (const server of servers) await server.stop();
-    await store?.drop();
-  }, 60_000);
+  const leftovers = useLeftovers();
 
   it('keeps every acknowledged tick when the process group gets SIGTERM twice during large reads', async () => {
-    store = await processStore(driver, 'stop');
+    const store = await processStore(driver, 'stop');
+    leftovers.defer(() => store.drop());
     const env = { ...process.env, ...store.env, ADMIN_TOKEN: TOKEN, LOG_FORMAT: 'json' };
     const args = ['--no-demo', '--port', '0'];
     const first = await spawnServer({
@@ -56,7 +53,6 @@ describe.each(testDrivers())('a clean stop on %s', (driver) => {
       group: true,
       startTimeoutMs: 60_000,
     });
-    servers.push(first);
     const pid = Number(/"pid":(\d+)/.exec(first.output())?.[1] ?? Number.NaN);
     await gql(first, `mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
     await gql(first, 'mutation { loadSymbol(input: { symbol: "SPY", historicalDays: 0 }) { loaded } }');
@@ -99,8 +95,12 @@ describe.each(testDrivers())('a clean stop on %s', (driver) => {
     expect(log).toContain('shutting down');
     expect(log).not.toMatch(/shutdown failed|exiting now|not written|longer than/);
 
-    const second = await spawnServer({ args, env: { ...env, LOG_LEVEL: 'warn' }, startTimeoutMs: 60_000 });
-    servers.push(second);
+    const second = await spawnServer({
+      args,
+      env: { ...env, LOG_LEVEL: 'warn' },
+      startTimeoutMs: 60_000,
+      leftovers,
+    });
     const exported = (await (await fetch(`${second.url}/export?symbols=SPY`)).json()) as {
       data: { symbols: { SPY: { ticks: { count: number } } } };
     };

@@ -15,14 +15,15 @@
  * good client got acknowledged is in the export, and, after a restart, in the tree rebuilt from
  * the store.
  *
- * The default run takes well under a minute; FUZZ_RUNS=<n> runs each property n times (default 40–150
+ * The default run takes well under a minute; FUZZ_RUNS=<n> runs each property n times (default 30–120
  * by property).
  */
 import fc from 'fast-check';
 import { type Client, createClient as createWsClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { testDatabaseUrl } from '../helpers/db.ts';
+import { useLeftovers } from '../helpers/leftovers.ts';
 import { type ProcessStore, processStore, type ServerProcess, spawnServer } from '../helpers/server.ts';
 import { readSpy } from '../helpers/spy.ts';
 import {
@@ -61,6 +62,7 @@ let store: ProcessStore;
 let server: ServerProcess;
 let traffic: GoodTraffic;
 let baseline: Map<string, number>;
+const leftovers = useLeftovers();
 
 /** The server process on the suite's store. */
 function start(): Promise<ServerProcess> {
@@ -68,6 +70,7 @@ function start(): Promise<ServerProcess> {
     args: ['--no-demo', '--port', '0'],
     env: { ...process.env, LOG_LEVEL: 'warn', ...store.env, ADMIN_TOKEN: TOKEN },
     startTimeoutMs: 60_000,
+    leftovers,
   });
 }
 
@@ -189,6 +192,7 @@ async function hostileRequest(
 
 beforeAll(async () => {
   store = await processStore(testDatabaseUrl() === undefined ? 'pglite' : 'postgres', 'fuzz');
+  leftovers.defer(() => store.drop());
   server = await start();
   await gql(`mutation { startSession(date: "${DATE}", clockMode: MANUAL) { date } }`);
   await gql(
@@ -196,13 +200,8 @@ beforeAll(async () => {
   );
   baseline = await gauges();
   traffic = new GoodTraffic(server.url, TOKEN, 'SPY', day);
+  leftovers.defer(() => traffic.stop().catch(() => undefined));
 }, 90_000);
-
-afterAll(async () => {
-  await traffic?.stop().catch(() => undefined);
-  await server?.stop();
-  await store?.drop();
-}, 60_000);
 
 describe('fuzz over a running server', () => {
   it('admin operations in random order, with and without the token', async () => {
@@ -326,7 +325,7 @@ describe('fuzz over a running server', () => {
           await hostileRequest(envelope, doc.query, vars, tokenHeader(safeToken(token, doc.query)));
         },
       ),
-      { numRuns: runs(150) },
+      { numRuns: runs(120) },
     );
     await backToBaseline();
   }, 120_000);
@@ -488,7 +487,7 @@ describe('fuzz over a running server', () => {
           expect(closedByServer).toEqual([]);
         },
       ),
-      { numRuns: runs(80) },
+      { numRuns: runs(50) },
     );
     await backToBaseline();
   }, 120_000);
@@ -527,7 +526,7 @@ describe('fuzz over a running server', () => {
           }
         },
       ),
-      { numRuns: runs(60) },
+      { numRuns: runs(40) },
     );
     await backToBaseline();
   }, 120_000);

@@ -28,6 +28,8 @@ export class GoodTraffic {
     private readonly token: string,
     private readonly symbol: string,
     private readonly bars: readonly StoredBar[],
+    /** Pause between batches: steady traffic, not a load test. */
+    private readonly pauseMs = 20,
   ) {}
 
   /** Starts ingesting (batches of `size`, one after another, until stopped). */
@@ -44,6 +46,7 @@ export class GoodTraffic {
             volume: bar.volume + round,
           }));
           await this.#send(batch);
+          await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
         }
       }
     })();

@@ -16,12 +16,27 @@ export interface ReplicaProcess {
   output(): string;
 }
 
-/** Starts `src/server.ts` as replica `id` with `env` (BUS_URL, DATABASE_URL, …). */
+/**
+ * Starts `src/server.ts` as replica `id` with `env` (BUS_URL, DATABASE_URL, …). REPLICA_NODE_FLAGS
+ * in this process's environment adds node flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
 export function startReplica(id: string, env: Record<string, string>): Promise<ReplicaProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--no-demo', '--port', '0'], {
-    env: { ...process.env, ADMIN_TOKEN: CLUSTER_TOKEN, LOG_LEVEL: 'warn', REPLICA_ID: id, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env['REPLICA_NODE_FLAGS'] ?? '').split(' ').filter(Boolean),
+      '--import',
+      'tsx',
+      'src/server.ts',
+      '--no-demo',
+      '--port',
+      '0',
+    ],
+    {
+      env: { ...process.env, ADMIN_TOKEN: CLUSTER_TOKEN, LOG_LEVEL: 'warn', REPLICA_ID: id, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`replica ${id} did not start:\n${out}`)), 60_000);

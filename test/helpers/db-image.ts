@@ -1,18 +1,22 @@
 /**
- * The migrated embedded database image the test suite starts its PGlite databases from (see
- * `image` in src/store/database.ts): built once, by vitest's global setup (test/global-setup.ts),
- * and cached under `node_modules/.cache/session-data-service/`, keyed by a hash of the migrations
+ * The migrated embedded database images the test suite starts its PGlite databases from (see
+ * `image` in src/store/database.ts): the project's migrations' one built by vitest's global setup
+ * (test/global-setup.ts), another migrations folder's (an older schema, to test an upgrade) on first
+ * use; cached under `node_modules/.cache/session-data-service/`, keyed by a hash of the migrations
  * and of the PGlite and drizzle versions, so a run after a change of either builds a new one.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The project's migrations (src/store/database.ts's default). */
-const MIGRATIONS = join(ROOT, 'migrations');
+export const MIGRATIONS = join(ROOT, 'migrations');
+
+/** Images kept in the cache (the most recently used). */
+const KEEP = 4;
 
 /** Where the images are cached. */
 export const IMAGE_CACHE = join(ROOT, 'node_modules', '.cache', 'session-data-service');
@@ -40,15 +44,17 @@ export async function imageKey(migrationsFolder = MIGRATIONS): Promise<string> {
 }
 
 /**
- * The path of the cached image of the current migrations, built first when missing (written under
- * a temporary name and renamed, so a concurrent run never reads half a file; older images removed).
+ * The path of the cached image of `migrationsFolder` (default: the project's), built first when
+ * missing: written under a temporary name and renamed, so a concurrent run never reads half a file.
+ * Using an image marks it recent; beyond the {@link KEEP} most recent, older images are removed.
  */
-export async function ensureMigratedImage(): Promise<string> {
-  const key = await imageKey();
+export async function ensureMigratedImage(migrationsFolder = MIGRATIONS): Promise<string> {
+  const key = await imageKey(migrationsFolder);
   const path = join(IMAGE_CACHE, `pglite-${key}.tar`);
+  const now = new Date();
   if (
-    await stat(path).then(
-      (s) => s.size > 0,
+    await utimes(path, now, now).then(
+      () => stat(path).then((s) => s.size > 0),
       () => false,
     )
   )
@@ -56,13 +62,16 @@ export async function ensureMigratedImage(): Promise<string> {
   await mkdir(IMAGE_CACHE, { recursive: true });
   // Imported here: the store (PGlite, drizzle, postgres.js) is only loaded when an image is built.
   const { buildMigratedImage } = await import('../../src/store/database.ts');
-  const image = await buildMigratedImage(MIGRATIONS);
-  const partial = `${path}.${process.pid}.tmp`;
+  const image = await buildMigratedImage(migrationsFolder);
+  const partial = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(partial, new Uint8Array(await image.arrayBuffer()));
   await rename(partial, path);
-  for (const name of await readdir(IMAGE_CACHE)) {
-    if (name.startsWith('pglite-') && name.endsWith('.tar') && name !== `pglite-${key}.tar`)
-      await rm(join(IMAGE_CACHE, name), { force: true });
-  }
+  const images = await Promise.all(
+    (await readdir(IMAGE_CACHE))
+      .filter((name) => name.startsWith('pglite-') && name.endsWith('.tar'))
+      .map(async (name) => ({ name, used: (await stat(join(IMAGE_CACHE, name))).mtimeMs })),
+  );
+  images.sort((a, b) => b.used - a.used);
+  for (const { name } of images.slice(KEEP)) await rm(join(IMAGE_CACHE, name), { force: true });
   return path;
 }

@@ -16,15 +16,14 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { type Database, type OpenDatabaseOptions, openDatabase } from '../../src/store/database.ts';
 import { ensureMigratedImage } from './db-image.ts';
+import { scratchFolder } from './scratch.ts';
 
 /** A driver the store can run on. */
 export type TestDriver = 'pglite' | 'postgres';
@@ -40,17 +39,25 @@ export function testDrivers(): TestDriver[] {
   return testDatabaseUrl() === undefined ? ['pglite'] : ['pglite', 'postgres'];
 }
 
-let image: Promise<Blob> | undefined;
+const images = new Map<string, Promise<Blob>>();
 
 /**
- * The migrated PGlite image, read once per test file: the global setup's, or (a file run without
- * it) the cached one, built when missing.
+ * The migrated PGlite image of `migrationsFolder` (default: the project's migrations, the global
+ * setup's), read once per worker; another folder's is built on first use and cached like it.
  */
-export function migratedImage(): Promise<Blob> {
-  image ??= (async () => {
-    const path = inject('pgliteImage') ?? (await ensureMigratedImage());
-    return new Blob([await readFile(path)]);
-  })();
+export function migratedImage(migrationsFolder?: string): Promise<Blob> {
+  const key = migrationsFolder ?? '';
+  let image = images.get(key);
+  if (image === undefined) {
+    image = (async () => {
+      const path =
+        migrationsFolder === undefined
+          ? (inject('pgliteImage') ?? (await ensureMigratedImage()))
+          : await ensureMigratedImage(migrationsFolder);
+      return new Blob([await readFile(path)]);
+    })();
+    images.set(key, image);
+  }
   return image;
 }
 
@@ -118,15 +125,15 @@ export interface TestDatabase {
 }
 
 /**
- * Creates a fresh migrated database on `driver`. A PGlite one starts from the migrated image, unless
- * `extra` names other migrations (it is then migrated from scratch).
+ * Creates a fresh migrated database on `driver`. A PGlite one starts from the migrated image of its
+ * migrations (`extra.migrationsFolder`, default the project's).
  */
 export async function createTestDatabase(
   driver: TestDriver,
   extra: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   const { persistent = false, ...opening } = extra;
-  const folder = driver === 'pglite' && persistent ? await mkdtemp(join(tmpdir(), 'store-test-')) : null;
+  const folder = driver === 'pglite' && persistent ? await scratchFolder('store-test') : null;
   const dataDir = folder ?? 'memory://';
   const removeFolder = async () => {
     if (folder !== null) await rm(folder, { recursive: true, force: true });
@@ -137,8 +144,7 @@ export async function createTestDatabase(
     if (serverUrl === undefined) throw new Error('DATABASE_URL is not set');
     scratch = await createScratchDatabase(serverUrl);
   }
-  const image =
-    driver === 'pglite' && opening.migrationsFolder === undefined ? await migratedImage() : undefined;
+  const image = driver === 'pglite' ? await migratedImage(opening.migrationsFolder) : undefined;
   const options: OpenDatabaseOptions = { ...opening, dataDir, url: scratch?.url, image };
   let database: Database;
   try {
@@ -186,11 +192,17 @@ export async function withTestDatabase<T>(
   }
 }
 
-/** Empties every table of the store (the migrations stay applied). */
+/**
+ * Empties every table of the store, whatever the migrations made (the migrator's own journal, in
+ * its schema, stays).
+ */
 export async function resetDatabase(database: Database): Promise<void> {
-  await database.db.execute(
-    sql`truncate table bars, quotes, ticks, symbol_config, session_state restart identity`,
+  const result = await database.db.execute(
+    sql`select quote_ident(tablename) as name from pg_tables where schemaname = 'public' order by 1`,
   );
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { name: string }[];
+  if (rows.length === 0) return;
+  await database.db.execute(sql.raw(`truncate table ${rows.map((r) => r.name).join(', ')} restart identity`));
 }
 
 /**

@@ -6,13 +6,13 @@
  * {@link processStore} gives such a process a store of its own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../src/store/database.ts';
 import { createScratchDatabase, migratedImage, type TestDriver, testDatabaseUrl } from './db.ts';
 import type { Leftovers } from './leftovers.ts';
+import { scratchFolder } from './scratch.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -130,7 +130,7 @@ export async function processStore(
     const scratch = await createScratchDatabase(testDatabaseUrl()!, prefix);
     return { env: { DATABASE_URL: scratch.url }, driver, drop: () => scratch.drop() };
   }
-  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  const dir = await scratchFolder(prefix);
   if (!empty)
     await (await openDatabase({ dataDir: join(dir, 'data'), image: await migratedImage() })).close();
   return {

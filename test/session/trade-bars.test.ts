@@ -288,12 +288,21 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resend' as const), pick: fc.nat() }) },
 );
 
+/** How ids look: rising numbers (Alpaca), scattered numbers, or text (any other source). */
+type IdStyle = 'rising' | 'scattered' | 'text';
+
+function idOf(n: number, style: IdStyle): string {
+  if (style === 'rising') return String(n);
+  if (style === 'scattered') return String((n * 7_919) % 100_003);
+  return `T-${(n * 31) % 997}-${n}`;
+}
+
 /** Turns steps into messages with ids (every trade gets one; picks name earlier ids). */
-function messagesOf(steps: readonly Step[]): TradeMessage[] {
+function messagesOf(steps: readonly Step[], style: IdStyle = 'rising'): TradeMessage[] {
   const sent: RefTrade[] = [];
   const out: TradeMessage[] = [];
   let next = 1;
-  const named = (t: RefTrade): RefTrade => ({ ...t, id: String(next++) });
+  const named = (t: RefTrade): RefTrade => ({ ...t, id: idOf(next++, style) });
   for (const step of steps) {
     if (step.kind === 'trade') {
       const t = named(step.trade);
@@ -316,26 +325,72 @@ function messagesOf(steps: readonly Step[]): TradeMessage[] {
 describe('bars from trades: property', () => {
   it('any stream gives bars bit-identical to the reference, base and derived', () => {
     fc.assert(
-      fc.property(fc.array(stepArb, { maxLength: 80 }), fc.integer({ min: 1, max: 8 }), (steps, batch) => {
-        const h = harness();
-        const reference = new TradeReference(EXTENDED, REGULAR, 1_000);
-        const messages = messagesOf(steps);
-        messages.forEach((message, k) => {
-          const sink = null;
-          let outcome: TradeOutcome;
-          if (message.kind === 'trade') outcome = h.bars.add(facts(message.trade), h.seqs, sink);
-          else if (message.kind === 'cancel') outcome = h.bars.cancel(message.id, h.seqs, sink);
-          else outcome = h.bars.replace(message.id, facts(message.trade), h.seqs, sink);
-          if (k % batch === batch - 1) h.bars.flush(h.seqs, sink);
-          expect(outcome).toBe(reference.play(message));
-        });
-        h.bars.flush(h.seqs, null);
-        expect(all(h.day.base)).toEqual(reference.baseBars().map(values));
-        for (const interval of h.day.derived) {
-          expect(all(interval)).toEqual(reference.derivedBars(interval.spec).map(values));
-        }
-      }),
+      fc.property(
+        fc.array(stepArb, { maxLength: 80 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.constantFrom<IdStyle>('rising', 'scattered', 'text'),
+        (steps, batch, style) => {
+          const h = harness();
+          const reference = new TradeReference(EXTENDED, REGULAR, 1_000);
+          const messages = messagesOf(steps, style);
+          messages.forEach((message, k) => {
+            const sink = null;
+            let outcome: TradeOutcome;
+            if (message.kind === 'trade') outcome = h.bars.add(facts(message.trade), h.seqs, sink);
+            else if (message.kind === 'cancel') outcome = h.bars.cancel(message.id, h.seqs, sink);
+            else outcome = h.bars.replace(message.id, facts(message.trade), h.seqs, sink);
+            if (k % batch === batch - 1) h.bars.flush(h.seqs, sink);
+            expect(outcome).toBe(reference.play(message));
+          });
+          h.bars.flush(h.seqs, null);
+          expect(all(h.day.base)).toEqual(reference.baseBars().map(values));
+          for (const interval of h.day.derived) {
+            expect(all(interval)).toEqual(reference.derivedBars(interval.spec).map(values));
+          }
+        },
+      ),
       { numRuns: 300 },
+    );
+  });
+
+  it('a correction of the trade a full book drops to make room for it is refused, not misapplied', () => {
+    const h = harness({ maxTrades: 4 });
+    const reference = new TradeReference(EXTENDED, REGULAR, 1_000);
+    const steps = [1, 0.001, 0.001, 1].map((size, i) => ({
+      kind: 'trade' as const,
+      trade: { id: String(i + 1), ts: OPEN, price: 9, size, conditions: null, tape: null },
+    }));
+    for (const message of steps) expect(h.send(message)).toBe(reference.play(message));
+    const correction = {
+      kind: 'replace' as const,
+      id: '1',
+      trade: { id: '5', ts: OPEN + 1_000, price: 9, size: 1, conditions: null, tape: null },
+    };
+    expect(h.send(correction)).toBe('TRADE_NOT_KEPT');
+    expect(all(h.day.base)).toEqual(reference.baseBars().map(values));
+  });
+
+  it('a small bounded book refuses what it no longer holds, and every bar stays right', () => {
+    fc.assert(
+      fc.property(
+        fc.array(stepArb, { maxLength: 80 }),
+        fc.constantFrom(4, 8, 16),
+        fc.constantFrom<IdStyle>('rising', 'scattered'),
+        (steps, maxTrades, style) => {
+          const h = harness({ maxTrades });
+          const reference = new TradeReference(EXTENDED, REGULAR, 1_000);
+          for (const message of messagesOf(steps, style)) {
+            const outcome = h.send(message);
+            // What needs a dropped trade is refused and changes nothing: the reference skips it too.
+            if (outcome !== 'TRADE_NOT_KEPT') expect(outcome).toBe(reference.play(message));
+          }
+          expect(all(h.day.base)).toEqual(reference.baseBars().map(values));
+          for (const interval of h.day.derived) {
+            expect(all(interval)).toEqual(reference.derivedBars(interval.spec).map(values));
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

@@ -3,8 +3,7 @@
  * when DATABASE_URL is set, on PostgreSQL.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,6 +15,7 @@ import { parseNinjaTraderTime, parsePyalgotradeLine } from '../../src/feed/impor
 import { openDatabase } from '../../src/store/database.ts';
 import { Repository } from '../../src/store/repository.ts';
 import { migratedImage, testDrivers, useTestDatabase } from '../helpers/db.ts';
+import { scratchFolder } from '../helpers/scratch.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const JAN = join(ROOT, 'fixtures/spy/nt-spy-minute-2011.csv');
@@ -36,7 +36,7 @@ async function expectedDates(path: string): Promise<Map<string, number>> {
 
 let scratch: string;
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'import-test-'));
+  scratch = await scratchFolder('import-test');
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });

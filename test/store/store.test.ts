@@ -21,6 +21,7 @@ import { createLoaders } from '../../src/store/loaders.ts';
 import { numberArrayLiteral, textArrayLiteral } from '../../src/store/pg-array.ts';
 import { Repository } from '../../src/store/repository.ts';
 import { migratedImage, testDrivers, useTestDatabase, withTestDatabase } from '../helpers/db.ts';
+import { scratchFolder } from '../helpers/scratch.ts';
 
 const MIN = 60_000;
 /** 2024-03-04 09:30 New York (EST, UTC−5). */
@@ -390,7 +391,7 @@ describe.each(testDrivers())('store on %s', (driver) => {
 
 describe('pglite data folder', () => {
   it('is locked while open: a second opener is refused, a stale lock is taken over', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'store-lock-'));
+    const dir = await scratchFolder('store-lock');
     const dataDir = join(dir, 'data');
     try {
       const first = await openDatabase({ dataDir, image: await migratedImage() });

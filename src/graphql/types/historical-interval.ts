@@ -1,6 +1,6 @@
 import { instantArg } from '../args.ts';
 import { builder } from '../builder.ts';
-import { type HistoricalIntervalParent, historicalPage, selects } from '../history.ts';
+import { type HistoricalIntervalParent, historicalPage, selectedBarFields, selects } from '../history.ts';
 import { BarConnectionRef, barsArgs } from './bar-connection.ts';
 import { GapRef } from './gap.ts';
 
@@ -49,6 +49,7 @@ HistoricalIntervalRef.implement({
             before: args.before,
           },
           selects(info, 'totalCount'),
+          selectedBarFields(info),
         ),
     }),
   }),

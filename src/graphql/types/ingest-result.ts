@@ -212,6 +212,40 @@ builder.mutationField('ingestBars', (t) =>
   }),
 );
 
+builder.mutationField('ingestBarRows', (t) =>
+  t.field({
+    type: IngestResultRef,
+    description:
+      'Ingests base bars given as rows (BarRows): the same as ingestBars, item for item (validation, rejection codes and indexes, the answer), in a compact form read several times faster. At most 10,000 rows (BATCH_TOO_LARGE).',
+    args: {
+      rows: t.arg({
+        type: 'BarRows',
+        required: true,
+        description:
+          'The bars as rows [symbol, ts, open, high, low, close, volume, vwap?, tradeCount?], any order.',
+      }),
+    },
+    resolve: (_root, args, ctx) =>
+      ingest(
+        ctx,
+        'bars',
+        args.rows,
+        (b, ts) => ({
+          symbol: b.symbol,
+          ts,
+          open: b.open,
+          high: b.high,
+          low: b.low,
+          close: b.close,
+          volume: b.volume,
+          vwap: b.vwap,
+          tradeCount: b.tradeCount,
+        }),
+        (bars) => ctx.service.ingestBars(bars),
+      ),
+  }),
+);
+
 builder.mutationField('ingestQuotes', (t) =>
   t.field({
     type: IngestResultRef,

@@ -54,26 +54,35 @@ function toRows(items: readonly Record<string, unknown>[], columns: Columns): Ro
   const rows = new Array<Row>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    rows[i] = columns.map((c) => item[c]);
+    const row = new Array<unknown>(columns.length);
+    for (let c = 0; c < columns.length; c++) row[c] = item[columns[c]!];
+    rows[i] = row;
   }
   return rows;
 }
 
 function fromRows(rows: unknown, columns: Columns): Record<string, unknown>[] {
   if (!Array.isArray(rows)) throw new RecordFormatError('a list of rows was expected');
-  return rows.map((row) => {
-    if (!Array.isArray(row) || row.length !== columns.length) {
-      throw new RecordFormatError(`a row of ${columns.length} values was expected`);
+  const n = columns.length;
+  const items = new Array<Record<string, unknown>>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row: unknown = rows[r];
+    if (!Array.isArray(row) || row.length !== n) {
+      throw new RecordFormatError(`a row of ${n} values was expected`);
     }
     const item: Record<string, unknown> = {};
-    const ticks = columns === TICK;
-    columns.forEach((c, i) => {
-      const value = row[i];
-      if (ticks && (value === null || value === undefined) && OPTIONAL_TICK_COLUMNS.has(c)) return;
-      item[c] = value;
-    });
-    return item;
-  });
+    if (columns === TICK) {
+      for (let i = 0; i < n; i++) {
+        const value = row[i];
+        if ((value === null || value === undefined) && OPTIONAL_TICK_COLUMNS.has(columns[i]!)) continue;
+        item[columns[i]!] = value;
+      }
+    } else {
+      for (let i = 0; i < n; i++) item[columns[i]!] = row[i];
+    }
+    items[r] = item;
+  }
+  return items;
 }
 
 /** Encodes a record (see the module comment). */

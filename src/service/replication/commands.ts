@@ -131,49 +131,55 @@ export const HOLDER_KINDS: ReadonlySet<CommandKind> = new Set([
 /** Records that begin a session: a joining replica starts reading the log at the latest one. */
 export const SESSION_KINDS: ReadonlySet<CommandKind> = new Set(['startSession', 'restoreSession']);
 
-type Check = (value: unknown, path: string) => string | null;
+/**
+ * A shape check: null when `value` fits, else the problem as `<path below value> must be …`
+ * (the path is built only on failure, so checking a large batch costs no strings).
+ */
+type Check = (value: unknown) => string | null;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const num: Check = (v, p) => (typeof v === 'number' ? null : `${p} must be a number`);
-const int: Check = (v, p) => (Number.isSafeInteger(v) ? null : `${p} must be an integer`);
-const str: Check = (v, p) => (typeof v === 'string' ? null : `${p} must be a string`);
-const bool: Check = (v, p) => (typeof v === 'boolean' ? null : `${p} must be a boolean`);
+const num: Check = (v) => (typeof v === 'number' ? null : ' must be a number');
+const int: Check = (v) => (Number.isSafeInteger(v) ? null : ' must be an integer');
+const str: Check = (v) => (typeof v === 'string' ? null : ' must be a string');
+const bool: Check = (v) => (typeof v === 'boolean' ? null : ' must be a boolean');
 const nullable =
   (check: Check): Check =>
-  (v, p) =>
-    v === null ? null : check(v, p);
+  (v) =>
+    v === null ? null : check(v);
 const optional =
   (check: Check): Check =>
-  (v, p) =>
-    v === undefined ? null : check(v, p);
+  (v) =>
+    v === undefined ? null : check(v);
 const oneOf =
   (...values: readonly string[]): Check =>
-  (v, p) =>
-    typeof v === 'string' && values.includes(v) ? null : `${p} must be one of ${values.join(', ')}`;
-const date: Check = (v, p) =>
-  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? null : `${p} must be a YYYY-MM-DD date`;
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? null : ` must be one of ${values.join(', ')}`;
+const date: Check = (v) =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? null : ' must be a YYYY-MM-DD date';
 const list =
   (item: Check): Check =>
-  (v, p) => {
-    if (!Array.isArray(v)) return `${p} must be a list`;
+  (v) => {
+    if (!Array.isArray(v)) return ' must be a list';
     for (let i = 0; i < v.length; i++) {
-      const problem = item(v[i], `${p}[${i}]`);
-      if (problem) return problem;
+      const problem = item(v[i]);
+      if (problem !== null) return `[${i}]${problem}`;
     }
     return null;
   };
-const record =
-  (fields: Readonly<Record<string, Check>>): Check =>
-  (v, p) => {
-    if (!isObject(v)) return `${p} must be an object`;
-    for (const [name, check] of Object.entries(fields)) {
-      const problem = check(v[name], `${p}.${name}`);
-      if (problem) return problem;
+const record = (fields: Readonly<Record<string, Check>>): Check => {
+  const names = Object.keys(fields);
+  const checks = names.map((name) => fields[name]!);
+  return (v) => {
+    if (!isObject(v)) return ' must be an object';
+    for (let i = 0; i < names.length; i++) {
+      const problem = checks[i]!(v[names[i]!]);
+      if (problem !== null) return `.${names[i]}${problem}`;
     }
     return null;
   };
+};
 
 const barValues = {
   open: num,
@@ -262,19 +268,26 @@ const SHAPES: Readonly<Record<CommandKind, Readonly<Record<string, Check>>>> = {
   leaseTaken: { replica: str },
 };
 
+const SHAPE_CHECKS = Object.fromEntries(
+  Object.entries(SHAPES).map(([kind, fields]) => [kind, record(fields)]),
+) as Record<CommandKind, Check>;
+
 /** Why a value is not a command, or null when it is one (a shape check: see the module comment). */
 export function commandProblem(value: unknown): string | null {
   if (!isObject(value)) return 'a command must be an object';
   const kind = value['kind'];
   if (typeof kind !== 'string' || !Object.hasOwn(SHAPES, kind)) return `unknown command kind ${String(kind)}`;
-  return record(SHAPES[kind as CommandKind])(value, kind);
+  const problem = SHAPE_CHECKS[kind as CommandKind](value);
+  return problem === null ? null : `${kind}${problem}`;
 }
+
+const ENVELOPE = record({ id: str, replica: str, at: num, lease: nullable(int) });
 
 /** Why a value is not a log record, or null when it is one. */
 export function recordProblem(value: unknown): string | null {
   if (!isObject(value)) return 'a record must be an object';
-  const envelope = record({ id: str, replica: str, at: num, lease: nullable(int) })(value, 'record');
-  return envelope ?? commandProblem(value['command']);
+  const envelope = ENVELOPE(value);
+  return envelope === null ? commandProblem(value['command']) : `record${envelope}`;
 }
 
 /** Asserts the shape of a command (the receiving replica's check before it publishes). */

@@ -48,5 +48,16 @@ export function registerReplicationMetrics(registry: Registry, replica: Replica)
     ageBuckets: 5,
     registers: [registry],
   });
-  replica.onApplied = (ms) => lag.observe(ms / 1000);
+  const dataLag = new Summary({
+    name: 'session_replication_data_lag_seconds',
+    help: "Wall time from a session data record's publication (ingest, replay bars) to its application here.",
+    percentiles: [0.5, 0.9, 0.99],
+    maxAgeSeconds: 60,
+    ageBuckets: 5,
+    registers: [registry],
+  });
+  replica.onApplied = (ms, data) => {
+    lag.observe(ms / 1000);
+    if (data) dataLag.observe(ms / 1000);
+  };
 }

@@ -96,6 +96,14 @@ export interface ReplicationStatus {
 }
 
 const PERSISTED_KEY = 'persisted';
+/** Records that carry session data (their lag is the replication lag users see on bars). */
+const DATA_KINDS: ReadonlySet<Command['kind']> = new Set([
+  'ingestBars',
+  'ingestQuotes',
+  'ingestTicks',
+  'ingestTrades',
+  'replayBars',
+]);
 
 /** A replica (see the module comment). */
 export class Replica {
@@ -104,8 +112,11 @@ export class Replica {
   readonly applier: CommandApplier;
   readonly sink: ReplicaSink;
   readonly store: HolderStore;
-  /** Observers of each applied record: (publication → application) in ms (the lag metric). */
-  onApplied: ((lagMs: number) => void) | null = null;
+  /**
+   * Observer of each applied record: (publication → application) in ms, and whether it carried
+   * session data (ingest, replay bars): the lag metrics.
+   */
+  onApplied: ((lagMs: number, data: boolean) => void) | null = null;
   #follower: Follower | null = null;
   #lease: Lease | null = null;
   #state: KV | null = null;
@@ -217,7 +228,7 @@ export class Replica {
   private async applyRecord(record: LogRecord, seq: number): Promise<void> {
     await this.applier.apply(record, seq);
     this.#lagMs = Math.max(0, Date.now() - record.at);
-    this.onApplied?.(this.#lagMs);
+    this.onApplied?.(this.#lagMs, DATA_KINDS.has(record.command.kind));
     if (!this.#caughtUp && seq >= this.#caughtUpAt) this.#caughtUp = true;
   }
 

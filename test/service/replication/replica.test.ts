@@ -245,6 +245,61 @@ describe.skipIf(natsServer === null).each(testDrivers())('replicas on %s', (driv
     for (const n of survivors) await stopNode(n);
   }, 90_000);
 
+  it('moves the LIVE clock on under a new holder after the holder dies, applying no tick twice', async () => {
+    const prefix = `c${++cluster}`;
+    // the injected wall clock: 10:00 New York on the session date, at 60× real time (a tick a minute)
+    const t0 = Date.now();
+    const wallClock = () => OPEN + 30 * MINUTE + (Date.now() - t0) * 60;
+    const group = [
+      await node('a', prefix, wallClock),
+      await node('b', prefix, wallClock),
+      await node('c', prefix, wallClock),
+    ];
+    await until(() => group.every((n) => n.replica.ready()), 20_000, 'ready');
+    // a raw follower keeps the clock ticks that take effect (token not older than the latest lease)
+    const log = await CommandLog.open({ url: nats.url, stream: prefix.toUpperCase(), prefix });
+    const ticks: { at: number; lease: number; received: number }[] = [];
+    let token = 0;
+    const follower = await log.follow(1, (record) => {
+      const c = record.command;
+      if (c.kind === 'leaseTaken') token = Math.max(token, record.lease ?? 0);
+      if (c.kind === 'clockTick' && (record.lease ?? 0) >= token) {
+        ticks.push({ at: c.at, lease: record.lease ?? 0, received: Date.now() });
+      }
+    });
+    await group[1]!.replica.startSession(DATE, 'LIVE');
+    await group[2]!.replica.loadSymbol({ symbol: 'SPY' });
+    await until(() => ticks.length >= 3, 10_000, 'the holder ticking');
+    const holder = group.find((n) => n.replica.status().holder)!;
+    const survivors = group.filter((n) => n !== holder);
+    const killedAt = Date.now();
+    const before = ticks.length;
+    await stopNode(holder, true);
+    const diedAt = survivors[0]!.session.time!;
+    // documented: a new holder within TTL + TTL/4 + the server's expiry scan, then its first tick
+    // within a second; with TTL 1 s well under 5 s even on a loaded machine
+    await until(
+      () => ticks.slice(before).some((t) => t.lease > ticks[before - 1]!.lease),
+      10_000,
+      'a new holder ticking',
+    );
+    const firstNew = ticks.find((t) => t.lease > ticks[before - 1]!.lease)!;
+    const failoverMs = firstNew.received - killedAt;
+    console.log(`LIVE failover: the clock ticked under a new holder ${failoverMs} ms after the holder died`);
+    expect(failoverMs).toBeLessThan(5000);
+    await until(() => survivors.every((n) => (n.session.time ?? 0) > diedAt), 5000, 'the clock moving on');
+    await until(() => ticks.length >= before + 3, 10_000, 'more ticks');
+    // no tick twice: every effective tick is later than the one before it
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i]!.at).toBeGreaterThan(ticks[i - 1]!.at);
+    await until(() => converged(survivors), 10_000, 'convergence');
+    expect(exported(survivors[1]!)).toBe(exported(survivors[0]!));
+    expect(survivors[0]!.session.clockMode).toBe('LIVE');
+    expect(survivors[0]!.session.active).toBe(true);
+    await follower.stop();
+    await log.close();
+    for (const n of survivors) await stopNode(n);
+  }, 60_000);
+
   it('refuses mutations with BUS_UNAVAILABLE while NATS is down, keeps reads, and converges when it is back', async () => {
     const prefix = `c${++cluster}`;
     const group = [await node('a', prefix), await node('b', prefix)];
