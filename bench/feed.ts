@@ -5,11 +5,12 @@
  * A child process (bench/workers/alpaca-stream.ts, its own core) serves the stream: Alpaca's handshake, then a
  * pre-encoded MessagePack day of 500 symbols, 10,000 messages a minute (80% trades, 15% quotes,
  * 5% bars), in frames of 1,000 messages, as fast as the socket drains. The client is the real
- * Alpaca feed (src/feed/live/alpaca/feed.ts: the `ws` shell and the protocol core) whose sink
- * applies every message to a session tree through the API's ingest path (bars → ingestBars, trades
- * → ingestTicks, quotes → ingestQuotes; the 500 symbols are loaded with 1m bars and 5m/15m
- * derived, in a MANUAL session so the clock follows the bars). Persistence is not part of it
- * (bench/persist.ts measures the store): a listener stands in for the writer's enqueue.
+ * Alpaca feed (src/feed/live/alpaca/feed.ts: the `ws` shell and the protocol core) with the real
+ * sink (src/service/feed-ingest.ts), which applies every message through the service's ingest path
+ * (bars → ingestBars, trades → ingestTicks, quotes → ingestQuotes). Half the symbols are BARS
+ * symbols (1m bars, 5m/15m derived), half TRADES symbols (1m bars built from their trades, 5m/15m
+ * derived), in a MANUAL session so the clock follows the data. Persistence is not part of it
+ * (bench/persist.ts measures the store): a sink that counts stands in for the writer.
  *
  * Figures: messages per second from the first data frame to the last message applied (best of
  * three runs), the same per CPU-second of the client process (GC included; what a busy shared
@@ -25,6 +26,8 @@ import { tradingDay } from '../src/domain/calendar.ts';
 import { AlpacaDecoder } from '../src/feed/live/alpaca/decode.ts';
 import { createAlpacaFeed } from '../src/feed/live/alpaca/feed.ts';
 import type { FeedSink } from '../src/feed/live/types.ts';
+import { FeedIngest } from '../src/service/feed-ingest.ts';
+import { type DataSink, SessionService, type SessionStore } from '../src/service/session-service.ts';
 import { SessionData } from '../src/session/session-data.ts';
 
 /** Figures of the feed benchmark. */
@@ -54,21 +57,31 @@ function symbolNames(count: number): string[] {
   });
 }
 
-function newSession(symbols: readonly string[]): SessionData {
+function newService(symbols: readonly string[]): SessionService {
   const session = new SessionData();
   session.start(DATE, 'MANUAL');
-  for (const symbol of symbols) {
-    session.beginLoad({ symbol, baseInterval: '1m', derivedIntervals: ['5m', '15m'], historicalDays: 0 });
-    session.completeLoad(symbol, new Map(), [], {
-      quotes: { items: [], count: 0, next: 0 },
-      ticks: { items: [], count: 0, next: 0 },
+  symbols.forEach((symbol, i) => {
+    const trades = i % 2 === 1;
+    session.beginLoad({
+      symbol,
+      baseInterval: '1m',
+      derivedIntervals: ['5m', '15m'],
+      historicalDays: 0,
+      source: trades ? 'TRADES' : 'BARS',
+      feed: 'alpaca',
     });
-  }
-  // Stands in for the store writer's enqueue of every accepted change.
+    session.completeLoad(symbol, new Map(), []);
+  });
+  // Stands in for the store writer: counts what it would enqueue.
   let enqueued = 0;
-  session.events.on('baseBar', () => void enqueued++);
-  session.events.on('marketData', () => void enqueued++);
-  return session;
+  const sink: DataSink = {
+    enqueueBar: () => void enqueued++,
+    enqueueQuote: () => void enqueued++,
+    enqueueTick: () => void enqueued++,
+    flush: async () => undefined,
+    hasCapacity: () => true,
+  };
+  return new SessionService(session, {} as SessionStore, sink, { liveTicker: false });
 }
 
 async function runOnce(
@@ -84,31 +97,44 @@ async function runOnce(
     server.once('error', reject);
     server.once('exit', (code) => reject(new Error(`feed bench: the stream process exited with ${code}`)));
   });
-  const session = newSession(symbols);
+  const service = newService(symbols);
   let applied = 0;
-  let rejected = 0;
   let first = 0;
   let cpu = process.cpuUsage();
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => {
     done = resolve;
   });
-  const count = (n: number, result: { rejected: readonly unknown[] }) => {
-    if (first === 0) {
-      first = performance.now();
-      cpu = process.cpuUsage();
-    }
-    applied += n;
-    rejected += result.rejected.length;
-    if (applied >= messages) done();
-  };
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const ingest = new FeedIngest(service, { log: silent });
+  // Counts what arrives, then hands it to the real sink.
+  const counted =
+    <A extends unknown[]>(apply: (...args: A) => void, n: (...args: A) => number) =>
+    (...args: A) => {
+      if (first === 0) {
+        first = performance.now();
+        cpu = process.cpuUsage();
+      }
+      apply(...args);
+      applied += n(...args);
+      if (applied >= messages) done();
+    };
   const sink: FeedSink = {
-    bars: (bars) => count(bars.length, session.ingestBars(bars)),
-    trades: (trades) => count(trades.length, session.ingestTicks(trades)),
-    quotes: (quotes) => count(quotes.length, session.ingestQuotes(quotes)),
-    corrections: () => undefined,
-    cancels: () => undefined,
-    tradingStatuses: () => undefined,
+    bars: counted(
+      (bars, kind) => ingest.bars(bars, kind),
+      (bars) => bars.length,
+    ),
+    trades: counted(
+      (trades) => ingest.trades(trades),
+      (trades) => trades.length,
+    ),
+    quotes: counted(
+      (quotes) => ingest.quotes(quotes),
+      (quotes) => quotes.length,
+    ),
+    corrections: (c) => ingest.corrections(c),
+    cancels: (c) => ingest.cancels(c),
+    tradingStatuses: (s) => ingest.tradingStatuses(s),
     status: () => undefined,
     problem: (p) => console.error(`feed bench: ${p.message}`),
   };
@@ -120,10 +146,10 @@ async function runOnce(
     statuses: false,
   });
   feed.follow(
-    symbols.map((symbol) => ({
+    symbols.map((symbol, i) => ({
       symbol,
       baseInterval: '1m',
-      channels: { bars: true, trades: true, quotes: true },
+      channels: { bars: i % 2 === 0, trades: i % 2 === 1, quotes: true },
     })),
   );
   await feed.connect();
@@ -135,7 +161,13 @@ async function runOnce(
   const exited = new Promise((resolve) => server.once('exit', resolve));
   server.send('stop');
   await exited;
-  if (rejected > 0) throw new Error(`feed bench: ${rejected} messages were rejected by the tree`);
+  const rejected = Object.values(ingest.counts().rejected).reduce((a, b) => a + (b ?? 0), 0);
+  if (rejected > 0) {
+    throw new Error(
+      `feed bench: the tree refused ${rejected} messages: ${JSON.stringify(ingest.counts().rejected)}`,
+    );
+  }
+  service.dispose();
   return {
     perSec: (applied / elapsed) * 1000,
     perCpuSec: applied / ((used.user + used.system) / 1e6),

@@ -1,9 +1,10 @@
 /**
  * The stream side of the feed benchmark, run in a child process (its own core): a minimal server
  * of Alpaca's stock stream protocol (greeting, auth, subscribe acknowledgement) that then sends a
- * pre-encoded MessagePack day as fast as the socket drains. The day: 500 symbols, per minute of
- * the regular session 10,000 messages (80% trades, 15% quotes, 5% bars: one 1m bar per symbol),
- * in frames of 1,000 messages, as Alpaca batches data points.
+ * pre-encoded MessagePack day as fast as the socket drains. The day: 500 symbols, half of them
+ * BARS symbols (their 1m bar after each minute and an updated bar of the minute before: 5% of the
+ * messages) and half TRADES symbols (80%: trades in time order, ids ascending), quotes for all
+ * (15%), 10,000 messages a minute, in frames of 1,000 messages, as Alpaca batches data points.
  */
 import { decode, encode } from '@msgpack/msgpack';
 import { WebSocketServer } from 'ws';
@@ -26,58 +27,57 @@ function dayFrames(): { frames: Uint8Array[]; messages: number } {
     seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
     return seed / 2_147_483_648;
   };
-  const price = symbols.map((_, i) => 20 + ((i * 37) % 400));
+  // Even symbols are BARS symbols (bars, quotes), odd ones TRADES symbols (trades, quotes).
+  const barSymbols = symbols.filter((_, i) => i % 2 === 0);
+  const tradeSymbols = symbols.filter((_, i) => i % 2 === 1);
+  const price = new Map(symbols.map((s, i) => [s, 20 + ((i * 37) % 400)]));
+  const round = (n: number) => Math.round(n * 100) / 100;
   let tradeId = 1;
   for (let m = 0; m < minutes; m++) {
     const minute = open + m * 60_000;
     const batch: Record<string, unknown>[] = [];
-    for (let k = 0; k < PER_MINUTE; k++) {
-      const i = k % symbols.length;
-      const symbol = symbols[i]!;
-      const t = new Date(minute + Math.floor((k / PER_MINUTE) * 59_000) + 500);
-      const r = k % 20;
-      if (r < 16) {
-        price[i] = Math.max(1, price[i]! * (1 + (random() - 0.5) / 1_000));
+    // 5% bars: each BARS symbol's bar of the minute before (emitted after the minute mark, as
+    // Alpaca does) and an updated bar of the minute before that.
+    for (const symbol of barSymbols) {
+      const p = price.get(symbol)!;
+      const bar = { S: symbol, o: p, h: round(p * 1.001), l: round(p * 0.999), c: p, n: 10, vw: p };
+      if (m >= 1) batch.push({ T: 'b', ...bar, v: 1_000 + m, t: new Date(minute - 60_000) });
+      if (m >= 2) batch.push({ T: 'u', ...bar, v: 1_001 + m, t: new Date(minute - 120_000) });
+    }
+    // 80% trades (TRADES symbols) and 15% quotes (all), spread over the minute in time order.
+    const rest = PER_MINUTE - (m >= 2 ? barSymbols.length * 2 : m >= 1 ? barSymbols.length : 0);
+    for (let k = 0; k < rest; k++) {
+      const t = new Date(minute + Math.floor((k / rest) * 59_000) + 500);
+      if (k % 19 < 16) {
+        const symbol = tradeSymbols[k % tradeSymbols.length]!;
+        const p = Math.max(1, price.get(symbol)! * (1 + (random() - 0.5) / 1_000));
+        price.set(symbol, p);
         batch.push({
           T: 't',
           S: symbol,
           i: tradeId++,
           x: 'V',
-          p: Math.round(price[i]! * 100) / 100,
+          p: round(p),
           s: 1 + Math.floor(random() * 300),
           c: ['@'],
           t,
           z: 'C',
         });
-      } else if (r < 19) {
-        const mid = price[i]!;
+      } else {
+        const symbol = symbols[k % symbols.length]!;
+        const mid = price.get(symbol)!;
         batch.push({
           T: 'q',
           S: symbol,
           bx: 'V',
-          bp: Math.round(mid * 99.99) / 100,
+          bp: round(mid * 0.9999),
           bs: 2,
           ax: 'V',
-          ap: Math.round(mid * 100.01) / 100,
+          ap: round(mid * 1.0001),
           as: 3,
           c: ['R'],
           t,
           z: 'C',
-        });
-      } else {
-        // One 1m bar per symbol and minute.
-        const p = price[i]!;
-        batch.push({
-          T: 'b',
-          S: symbol,
-          o: p,
-          h: p * 1.001,
-          l: p * 0.999,
-          c: p,
-          v: 1_000 + k,
-          n: 10,
-          vw: p,
-          t: new Date(minute),
         });
       }
     }
@@ -103,7 +103,12 @@ server.on('connection', (socket) => {
     const { action } = decode(data as Buffer) as { action?: string };
     if (action === 'auth') send({ T: 'success', msg: 'authenticated' });
     else {
-      send({ T: 'subscription', trades: symbols, quotes: symbols, bars: symbols });
+      send({
+        T: 'subscription',
+        trades: symbols.filter((_, i) => i % 2 === 1),
+        quotes: symbols,
+        bars: symbols.filter((_, i) => i % 2 === 0),
+      });
       stream();
     }
   });

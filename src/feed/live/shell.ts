@@ -21,11 +21,14 @@
  * - **Stop.** A `stop` effect (bad keys, no entitlement) closes for good and reports a fatal DOWN.
  *
  * Instants reported to the sink come from `now` (the feed's clock, which a rehearsal may run
- * fast); time-outs are wall-clock timers. Reasons pass through `redact`, so no secret leaves.
+ * fast); time-outs are wall-clock timers. Reasons pass through `redact`, so no secret leaves. Data
+ * reaches the owner's sink in batches gathered over the frames of one event-loop turn
+ * (src/feed/live/batching-sink.ts).
  */
 import WebSocket from 'ws';
 import type { Instant } from '../../domain/types.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
+import { BatchingSink } from './batching-sink.ts';
 import type { CoreEffect, OutgoingFrame, StreamCore } from './stream-core.ts';
 import type {
   BackfillRequest,
@@ -115,9 +118,12 @@ export class StreamFeed implements LiveFeed {
   private readonly retries = new Set<NodeJS.Timeout>();
   /** Connections opened so far. */
   connections = 0;
+  /** Where everything goes: the owner's sink behind a batcher (src/feed/live/batching-sink.ts). */
+  private readonly sink: BatchingSink;
 
   constructor(private readonly options: StreamFeedOptions) {
     this.name = options.name;
+    this.sink = new BatchingSink(options.sink);
     this.backoff = new Backoff(options.backoff);
     this.now = options.now ?? Date.now;
   }
@@ -186,7 +192,7 @@ export class StreamFeed implements LiveFeed {
         requests += await history!(request.symbols, request.from, request.to, (page) => {
           if (page.length === 0 || this.current === 'STOPPED') return;
           tradeCount += page.length;
-          this.options.sink.trades(page);
+          this.sink.trades(page);
         });
       } else {
         requests += await this.options.history(
@@ -197,7 +203,7 @@ export class StreamFeed implements LiveFeed {
           (page) => {
             if (page.length === 0 || this.current === 'STOPPED') return;
             bars += page.length;
-            this.options.sink.bars(page, 'BACKFILL');
+            this.sink.bars(page, 'BACKFILL');
           },
         );
       }
@@ -225,6 +231,7 @@ export class StreamFeed implements LiveFeed {
     }
     this.rejectWaiters(new Error(this.stopReason));
     if (wasUp) this.report('DOWN', this.now(), `${this.name} feed closed (service stopping)`);
+    this.sink.flush();
     await Promise.allSettled([...this.running]);
   }
 
@@ -237,7 +244,7 @@ export class StreamFeed implements LiveFeed {
   private open(): void {
     this.current = 'CONNECTING';
     this.connections++;
-    const core = this.options.makeCore(this.options.sink);
+    const core = this.options.makeCore(this.sink);
     core.update(this.following());
     const socket = new WebSocket(this.options.url, {
       headers: { ...core.headers },
@@ -312,7 +319,7 @@ export class StreamFeed implements LiveFeed {
           this.up();
           break;
         case 'problem':
-          this.options.sink.problem({
+          this.sink.problem({
             feed: this.name,
             at: this.now(),
             message: this.redact(effect.message),
@@ -386,7 +393,7 @@ export class StreamFeed implements LiveFeed {
     for (const request of requests) {
       void this.backfill(request).then((result) => {
         for (const failure of result.failed) {
-          this.options.sink.problem({
+          this.sink.problem({
             feed: this.name,
             at: this.now(),
             message: `backfill of ${failure.symbol} failed: ${failure.reason}`,
@@ -458,7 +465,7 @@ export class StreamFeed implements LiveFeed {
     code?: number | string,
     fatal?: boolean,
   ): void {
-    this.options.sink.status({
+    this.sink.status({
       feed: this.name,
       status,
       at,
