@@ -55,7 +55,8 @@ const PREFIX_MIN_SLOTS = 64;
  * prefix is valid for (0: none).
  */
 class WindowPrefix {
-  private f: Float64Array = EMPTY_PREFIX;
+  /** The columns (`P_*` column-major, empty until the first prefix is kept). */
+  f: Float64Array = EMPTY_PREFIX;
 
   constructor(readonly windows: number) {}
 
@@ -295,8 +296,7 @@ export class DayBars {
     seq: number,
   ): void {
     if (!existed && (latestOverall || this.isLastInWindow(slot, toSlot))) {
-      if (this.prefixKept) this.prefixes[series]?.carryIfKept(target, w, slot);
-      this.mergeInto(target, w, slot, seq);
+      this.mergeInto(target, w, slot, seq, this.prefixKept ? (this.prefixes[series] ?? null) : null);
     } else {
       this.rebuildWindow(target, this.prefixes[series]!, w, fromSlot, toSlot, slot, existed, seq);
     }
@@ -374,9 +374,20 @@ export class DayBars {
     target.i[target.io + I_BASE_BARS * target.slotCount + w] = 1;
   }
 
-  /** Adds a base bar that follows every other base bar of the window to the window's bar. O(1). */
-  private mergeInto(target: BarSeries, w: number, slot: number, seq: number): void {
+  /**
+   * Adds a base bar that follows every other base bar of the window to the window's bar. O(1).
+   * When the window keeps a prefix in `carry`, the window as it was becomes the prefix of `slot`
+   * (column to column, in the same pass: numbers passed to a call would be boxed).
+   */
+  private mergeInto(
+    target: BarSeries,
+    w: number,
+    slot: number,
+    seq: number,
+    carry: WindowPrefix | null = null,
+  ): void {
     if (!target.has(w)) {
+      if (carry !== null) carry.carryIfKept(target, w, slot);
       this.writeFirst(target, w, slot, seq);
       return;
     }
@@ -396,6 +407,18 @@ export class DayBars {
     const high = bf[bfo + F_HIGH * bn + slot]!;
     const low = bf[bfo + F_LOW * bn + slot]!;
     const prevTc = i[io + w]!;
+    if (carry?.kept(w)) {
+      const pf = carry.f;
+      const pn = carry.windows;
+      pf[P_HIGH * pn + w] = f[fo + F_HIGH * n + w]!;
+      pf[P_LOW * pn + w] = f[fo + F_LOW * n + w]!;
+      pf[P_VOLUME * pn + w] = f[fo + F_VOLUME * n + w]!;
+      pf[P_PV * pn + w] = f[fo + F_PV * n + w]!;
+      pf[P_TRADES * pn + w] = prevTc;
+      pf[P_REVISION * pn + w] = i[io + I_REVISION * n + w]!;
+      pf[P_BARS * pn + w] = i[io + I_BASE_BARS * n + w]!;
+      pf[P_LAST * pn + w] = slot + 1;
+    }
     f[fo + F_HIGH * n + w] = Math.max(f[fo + F_HIGH * n + w]!, high);
     f[fo + F_LOW * n + w] = Math.min(f[fo + F_LOW * n + w]!, low);
     f[fo + F_CLOSE * n + w] = bf[bfo + F_CLOSE * bn + slot]!;
