@@ -407,9 +407,9 @@ export class DayBars {
     const high = bf[bfo + F_HIGH * bn + slot]!;
     const low = bf[bfo + F_LOW * bn + slot]!;
     const prevTc = i[io + w]!;
-    if (carry?.kept(w)) {
-      const pf = carry.f;
-      const pn = carry.windows;
+    const pf = carry === null ? EMPTY_PREFIX : carry.f;
+    const pn = carry === null ? 0 : carry.windows;
+    if (pf.length !== 0 && pf[P_LAST * pn + w] !== 0) {
       pf[P_HIGH * pn + w] = f[fo + F_HIGH * n + w]!;
       pf[P_LOW * pn + w] = f[fo + F_LOW * n + w]!;
       pf[P_VOLUME * pn + w] = f[fo + F_VOLUME * n + w]!;
