@@ -20,7 +20,7 @@ console.log(
 );
 const trades = benchTrades();
 console.log(
-  `trades: ${fmt(trades.trades)} trades (100 symbols, 1s base, 1m/5m/1h/1d derived): ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
+  `trades: ${fmt(trades.trades)} trades (100 symbols, 1s base, 1m/5m/1h/1d derived): ${fmt(trades.tradesPerSec)} trades/s (${fmt(trades.tradesPerCpuSec)} per CPU-second), ${fmt(trades.bytesPerTrade, 1)} B/trade`,
 );
 const persist = await benchPersist();
 const graphql = await benchGraphql();

@@ -31,6 +31,19 @@ export const I_REVISION = 1;
 export const I_SEQ = 2;
 export const I_BASE_BARS = 3;
 
+/**
+ * Indices of a bar's values in a Float64Array handed to {@link BarSeries.writeValues} (vwap NaN:
+ * null; tradeCount -1: null).
+ */
+export const V_OPEN = 0;
+export const V_HIGH = 1;
+export const V_LOW = 2;
+export const V_CLOSE = 3;
+export const V_VOLUME = 4;
+export const V_VWAP = 5;
+export const V_TRADES = 6;
+export const V_LENGTH = 7;
+
 /** Largest relative change sequence a series stores. */
 const MAX_RELATIVE_SEQ = 0xffff_ffff;
 
@@ -232,6 +245,31 @@ export class BarSeries {
     f[fo + F_VOLUME * n + slot] = volume;
     i[this.io + slot] = tradeCount;
     i[this.io + I_REVISION * n + slot] = revision;
+    this.setSeq(slot, seq);
+    if (added) this.insertOrder(slot);
+    return added;
+  }
+
+  /**
+   * {@link write} of a base series' bar from values at the `V_*` indices, vwap included (the
+   * numbers stay unboxed: the hot path of every bar write). Returns true when the slot was empty.
+   */
+  writeValues(slot: number, v: Float64Array, revision: number, seq: number): boolean {
+    if (this.o.length === 0) this.allocate();
+    const n = this.slotCount;
+    const f = this.f;
+    const fo = this.fo;
+    const i = this.i;
+    const io = this.io;
+    const added = i[io + I_SEQ * n + slot] === 0;
+    f[fo + slot] = v[V_OPEN]!;
+    f[fo + F_HIGH * n + slot] = v[V_HIGH]!;
+    f[fo + F_LOW * n + slot] = v[V_LOW]!;
+    f[fo + F_CLOSE * n + slot] = v[V_CLOSE]!;
+    f[fo + F_VOLUME * n + slot] = v[V_VOLUME]!;
+    f[fo + F_VWAP * n + slot] = v[V_VWAP]!;
+    i[io + slot] = v[V_TRADES]!;
+    i[io + I_REVISION * n + slot] = revision;
     this.setSeq(slot, seq);
     if (added) this.insertOrder(slot);
     return added;

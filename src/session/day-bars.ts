@@ -13,6 +13,14 @@ import {
   I_BASE_BARS,
   I_REVISION,
   NO_TRADE_COUNT,
+  V_CLOSE,
+  V_HIGH,
+  V_LENGTH,
+  V_LOW,
+  V_OPEN,
+  V_TRADES,
+  V_VOLUME,
+  V_VWAP,
 } from './bar-series.ts';
 import type { BarEventKind } from './events.ts';
 import { type SessionClock, SessionInterval } from './session-interval.ts';
@@ -47,7 +55,8 @@ const PREFIX_MIN_SLOTS = 64;
  * prefix is valid for (0: none).
  */
 class WindowPrefix {
-  private f: Float64Array = EMPTY_PREFIX;
+  /** The columns (`P_*` column-major, empty until the first prefix is kept). */
+  f: Float64Array = EMPTY_PREFIX;
 
   constructor(readonly windows: number) {}
 
@@ -72,22 +81,23 @@ class WindowPrefix {
    */
   carryIfKept(series: BarSeries, w: number, lastSlot: number): void {
     if (!this.kept(w)) return;
+    // Column to column (numbers passed to a call are boxed: this runs for every bar merged into a
+    // window that keeps a prefix).
     const sn = series.slotCount;
-    const f = series.f;
+    const sf = series.f;
     const fo = series.fo;
-    const i = series.i;
+    const si = series.i;
     const io = series.io;
-    this.set(
-      w,
-      lastSlot,
-      f[fo + F_HIGH * sn + w]!,
-      f[fo + F_LOW * sn + w]!,
-      f[fo + F_VOLUME * sn + w]!,
-      f[fo + F_PV * sn + w]!,
-      i[io + w]!,
-      i[io + I_REVISION * sn + w]!,
-      i[io + I_BASE_BARS * sn + w]!,
-    );
+    const f = this.f;
+    const n = this.windows;
+    f[P_HIGH * n + w] = sf[fo + F_HIGH * sn + w]!;
+    f[P_LOW * n + w] = sf[fo + F_LOW * sn + w]!;
+    f[P_VOLUME * n + w] = sf[fo + F_VOLUME * sn + w]!;
+    f[P_PV * n + w] = sf[fo + F_PV * sn + w]!;
+    f[P_TRADES * n + w] = si[io + w]!;
+    f[P_REVISION * n + w] = si[io + I_REVISION * sn + w]!;
+    f[P_BARS * n + w] = si[io + I_BASE_BARS * sn + w]!;
+    f[P_LAST * n + w] = lastSlot + 1;
   }
 
   /** Sets the prefix of window `w`, valid while `lastSlot` is its last bar. */
@@ -105,14 +115,14 @@ class WindowPrefix {
     if (this.f.length === 0) this.f = new Float64Array(PREFIX_COLUMNS * this.windows);
     const f = this.f;
     const n = this.windows;
-    f[w] = high;
-    f[w + n] = low;
-    f[w + 2 * n] = volume;
-    f[w + 3 * n] = pv;
-    f[w + 4 * n] = tc;
-    f[w + 5 * n] = rev;
-    f[w + 6 * n] = bars;
-    f[w + 7 * n] = lastSlot + 1;
+    f[P_HIGH * n + w] = high;
+    f[P_LOW * n + w] = low;
+    f[P_VOLUME * n + w] = volume;
+    f[P_PV * n + w] = pv;
+    f[P_TRADES * n + w] = tc;
+    f[P_REVISION * n + w] = rev;
+    f[P_BARS * n + w] = bars;
+    f[P_LAST * n + w] = lastSlot + 1;
   }
 }
 
@@ -187,10 +197,17 @@ export class DayBars {
   }
 
   /**
+   * The values of the bar {@link applyInput} applies, at the `V_*` indices (vwap NaN: null;
+   * tradeCount -1: null). A writer fills it and calls `applyInput`: numbers in a typed array are
+   * never boxed, where doubles passed to a call that is not inlined or read from an object field
+   * that may hold null are (~16 B each, ~160 B per bar write before).
+   */
+  readonly input = new Float64Array(V_LENGTH);
+
+  /**
    * Applies one validated base bar at `slot`. `revision` forces the stored revision (used when
    * rebuilding from the store); otherwise a new bar gets 0 and a changed one its previous
-   * revision + 1. Identical bars change nothing. (The values come as one object, not as numbers:
-   * passing doubles to a call that is not inlined boxes each of them.)
+   * revision + 1. Identical bars change nothing.
    */
   apply(
     slot: number,
@@ -199,9 +216,25 @@ export class DayBars {
     sink: IntervalChangeSink | null,
     revision = -1,
   ): ApplyOutcome {
-    const { open, high, low, close, volume } = bar;
-    const vwap = bar.vwap === null ? Number.NaN : bar.vwap;
-    const tradeCount = bar.tradeCount === null ? NO_TRADE_COUNT : bar.tradeCount;
+    const v = this.input;
+    v[V_OPEN] = bar.open;
+    v[V_HIGH] = bar.high;
+    v[V_LOW] = bar.low;
+    v[V_CLOSE] = bar.close;
+    v[V_VOLUME] = bar.volume;
+    v[V_VWAP] = bar.vwap === null ? Number.NaN : bar.vwap;
+    v[V_TRADES] = bar.tradeCount === null ? NO_TRADE_COUNT : bar.tradeCount;
+    return this.applyInput(slot, seqs, sink, revision);
+  }
+
+  /** {@link apply} of the bar held in {@link input}. */
+  applyInput(
+    slot: number,
+    seqs: ChangeSequence,
+    sink: IntervalChangeSink | null,
+    revision = -1,
+  ): ApplyOutcome {
+    const v = this.input;
     const base = this.base.series;
     if (!base.allocated) this.allocate();
     const n = base.slotCount;
@@ -212,13 +245,13 @@ export class DayBars {
     if (existed) {
       previousRevision = base.i[base.io + I_REVISION * n + slot]!;
       if (
-        f[fo + slot] === open &&
-        f[fo + F_HIGH * n + slot] === high &&
-        f[fo + F_LOW * n + slot] === low &&
-        f[fo + F_CLOSE * n + slot] === close &&
-        f[fo + F_VOLUME * n + slot] === volume &&
-        Object.is(f[fo + F_VWAP * n + slot], vwap) &&
-        base.i[base.io + slot] === tradeCount &&
+        f[fo + slot] === v[V_OPEN] &&
+        f[fo + F_HIGH * n + slot] === v[V_HIGH] &&
+        f[fo + F_LOW * n + slot] === v[V_LOW] &&
+        f[fo + F_CLOSE * n + slot] === v[V_CLOSE] &&
+        f[fo + F_VOLUME * n + slot] === v[V_VOLUME] &&
+        Object.is(f[fo + F_VWAP * n + slot], v[V_VWAP]) &&
+        base.i[base.io + slot] === v[V_TRADES] &&
         (revision < 0 || previousRevision === revision)
       ) {
         return 'unchanged';
@@ -226,8 +259,7 @@ export class DayBars {
     }
     const rev = revision >= 0 ? revision : existed ? previousRevision + 1 : 0;
     const seq = seqs.next();
-    base.write(slot, open, high, low, close, volume, tradeCount, rev, seq);
-    f[fo + F_VWAP * n + slot] = vwap;
+    base.writeValues(slot, v, rev, seq);
     const kind: BarEventKind = existed ? 'UPDATED' : 'ADDED';
     if (!existed && this.base.tracker.addBar(slot, true)) this.base.statsSeq = seq;
     sink?.(this.base, slot, kind);
@@ -264,8 +296,7 @@ export class DayBars {
     seq: number,
   ): void {
     if (!existed && (latestOverall || this.isLastInWindow(slot, toSlot))) {
-      if (this.prefixKept) this.prefixes[series]?.carryIfKept(target, w, slot);
-      this.mergeInto(target, w, slot, seq);
+      this.mergeInto(target, w, slot, seq, this.prefixKept ? (this.prefixes[series] ?? null) : null);
     } else {
       this.rebuildWindow(target, this.prefixes[series]!, w, fromSlot, toSlot, slot, existed, seq);
     }
@@ -343,9 +374,20 @@ export class DayBars {
     target.i[target.io + I_BASE_BARS * target.slotCount + w] = 1;
   }
 
-  /** Adds a base bar that follows every other base bar of the window to the window's bar. O(1). */
-  private mergeInto(target: BarSeries, w: number, slot: number, seq: number): void {
+  /**
+   * Adds a base bar that follows every other base bar of the window to the window's bar. O(1).
+   * When the window keeps a prefix in `carry`, the window as it was becomes the prefix of `slot`
+   * (column to column, in the same pass: numbers passed to a call would be boxed).
+   */
+  private mergeInto(
+    target: BarSeries,
+    w: number,
+    slot: number,
+    seq: number,
+    carry: WindowPrefix | null = null,
+  ): void {
     if (!target.has(w)) {
+      if (carry !== null) carry.carryIfKept(target, w, slot);
       this.writeFirst(target, w, slot, seq);
       return;
     }
@@ -365,6 +407,18 @@ export class DayBars {
     const high = bf[bfo + F_HIGH * bn + slot]!;
     const low = bf[bfo + F_LOW * bn + slot]!;
     const prevTc = i[io + w]!;
+    const pf = carry === null ? EMPTY_PREFIX : carry.f;
+    const pn = carry === null ? 0 : carry.windows;
+    if (pf.length !== 0 && pf[P_LAST * pn + w] !== 0) {
+      pf[P_HIGH * pn + w] = f[fo + F_HIGH * n + w]!;
+      pf[P_LOW * pn + w] = f[fo + F_LOW * n + w]!;
+      pf[P_VOLUME * pn + w] = f[fo + F_VOLUME * n + w]!;
+      pf[P_PV * pn + w] = f[fo + F_PV * n + w]!;
+      pf[P_TRADES * pn + w] = prevTc;
+      pf[P_REVISION * pn + w] = i[io + I_REVISION * n + w]!;
+      pf[P_BARS * pn + w] = i[io + I_BASE_BARS * n + w]!;
+      pf[P_LAST * pn + w] = slot + 1;
+    }
     f[fo + F_HIGH * n + w] = Math.max(f[fo + F_HIGH * n + w]!, high);
     f[fo + F_LOW * n + w] = Math.min(f[fo + F_LOW * n + w]!, low);
     f[fo + F_CLOSE * n + w] = bf[bfo + F_CLOSE * bn + slot]!;

@@ -6,7 +6,7 @@ import {
   updatesOf,
 } from '../domain/trade-conditions.ts';
 import type { BarValues, Instant } from '../domain/types.ts';
-import { F_CLOSE } from './bar-series.ts';
+import { F_CLOSE, V_CLOSE, V_HIGH, V_LOW, V_OPEN, V_TRADES, V_VOLUME, V_VWAP } from './bar-series.ts';
 import type { ChangeSequence, DayBars, IntervalChangeSink } from './day-bars.ts';
 import {
   CANCELLED,
@@ -88,16 +88,6 @@ export class TradeBars {
   /** The tree's change sink of this symbol for batch `sinkBatch` (built once per batch). */
   sink: IntervalChangeSink | null = null;
   sinkBatch = 0;
-  /** The bar a flush writes (reused: DayBars.apply copies the values). */
-  private readonly flushed: MutableBar = {
-    open: 0,
-    high: 0,
-    low: 0,
-    close: 0,
-    volume: 0,
-    vwap: 0,
-    tradeCount: 0,
-  };
   /** The accumulator of the latest window when a rebuild recomputed it. */
   private readonly latest = new Float64Array(ACC_LENGTH);
 
@@ -179,7 +169,8 @@ export class TradeBars {
     const slot = book.slotOf(trade.ts);
     if ((book.slotFlags[slot]! & SLOT_SEALED) !== 0) return 'TRADE_NOT_KEPT';
     const a = stageTrade(book, trade, this.updatesAt(trade));
-    // Making room for the correction may have dropped the trade it corrects (its window is sealed).
+    // A full book drops its oldest trade to make room: when that is the replaced one, its columns
+    // now hold the new trade's and its window is sealed.
     if (!book.holds(old)) return 'TRADE_NOT_KEPT';
     return this.rebuild(a, slot, old, seqs, sink);
   }
@@ -190,8 +181,7 @@ export class TradeBars {
     this.pending = false;
     const run = this.run;
     const carry = (run[A_FLAGS]! & SLOT_PRICED) !== 0 ? Number.NaN : this.carryBefore(this.runSlot);
-    const values = finish(run, carry, this.flushed);
-    if (values !== null) this.day.apply(this.runSlot, values, seqs, sink);
+    if (finishInto(run, carry, this.day.input)) this.day.applyInput(this.runSlot, seqs, sink);
   }
 
   /**
@@ -360,13 +350,8 @@ function accumulate(acc: Float64Array, price: number, size: number, bits: number
   acc[A_FLAGS] = flags;
 }
 
-type MutableBar = { -readonly [K in keyof BarValues]: BarValues[K] };
-
-/**
- * A window's bar from its accumulator and the carried close (NaN: none); null when it has none.
- * With `into`, the values are written there (no allocation) and it is returned.
- */
-function finish(acc: Float64Array, carry: number, into?: MutableBar): BarValues | null {
+/** A window's bar from its accumulator and the carried close (NaN: none); null when it has none. */
+function finish(acc: Float64Array, carry: number): BarValues | null {
   const flags = acc[A_FLAGS]!;
   let open: number;
   let close: number;
@@ -382,14 +367,32 @@ function finish(acc: Float64Array, carry: number, into?: MutableBar): BarValues 
   const high = Math.max(acc[A_HIGH]!, open, close);
   const low = Math.min(acc[A_LOW]!, open, close);
   const vwap = volume > 0 ? acc[A_PV]! / volume : null;
-  const tradeCount = acc[A_COUNT]!;
-  if (into === undefined) return { open, high, low, close, volume, vwap, tradeCount };
-  into.open = open;
-  into.high = high;
-  into.low = low;
-  into.close = close;
-  into.volume = volume;
-  into.vwap = vwap;
-  into.tradeCount = tradeCount;
-  return into;
+  return { open, high, low, close, volume, vwap, tradeCount: acc[A_COUNT]! };
+}
+
+/**
+ * {@link finish} written into `out` at the `V_*` indices of `DayBars.input` (no allocation, no
+ * boxed number: the path of every bar a flush writes). Returns false when the window has no bar.
+ */
+function finishInto(acc: Float64Array, carry: number, out: Float64Array): boolean {
+  const flags = acc[A_FLAGS]!;
+  let open: number;
+  let close: number;
+  if ((flags & SLOT_PRICED) !== 0) {
+    open = acc[A_OPEN]!;
+    close = acc[A_CLOSE]!;
+  } else {
+    if ((flags & SLOT_COUNTED) === 0 || Number.isNaN(carry)) return false;
+    open = carry;
+    close = carry;
+  }
+  const volume = acc[A_VOLUME]!;
+  out[V_OPEN] = open;
+  out[V_HIGH] = Math.max(acc[A_HIGH]!, open, close);
+  out[V_LOW] = Math.min(acc[A_LOW]!, open, close);
+  out[V_CLOSE] = close;
+  out[V_VOLUME] = volume;
+  out[V_VWAP] = volume > 0 ? acc[A_PV]! / volume : Number.NaN;
+  out[V_TRADES] = acc[A_COUNT]!;
+  return true;
 }

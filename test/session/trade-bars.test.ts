@@ -231,6 +231,16 @@ describe('bars from trades', () => {
     expect(h.day.base.size).toBe(6);
     expect(h.bars.book.dropped).toBe(3);
   });
+
+  it('a correction whose room in a full book drops the very trade it replaces is refused, its bar unchanged', () => {
+    const h = harness({ maxTrades: 4 });
+    for (let k = 0; k < 4; k++) h.send(trade(OPEN, 10 + k, 100, { id: String(k + 1) }));
+    const before = h.day.base.barOfSlot(0);
+    const correction = { ts: OPEN + 1_000, price: 20, size: 100, id: '5' };
+    expect(h.send({ kind: 'replace', id: '1', trade: correction })).toBe('TRADE_NOT_KEPT');
+    expect(h.day.base.barOfSlot(0)).toEqual(before);
+    expect(h.day.base.size).toBe(1);
+  });
 });
 
 /** Small condition sets in both styles, regular and extended-hours ones among them. */

@@ -3,6 +3,14 @@
  * (https://massive.com/docs/websocket/stocks/*), the status flow and subscription diffs.
  */
 import { describe, expect, it } from 'vitest';
+import {
+  resolveConditions,
+  styleOfTape,
+  UPDATES_HIGH_LOW,
+  UPDATES_OPEN_CLOSE,
+  UPDATES_VOLUME,
+  updatesOf,
+} from '../../../src/domain/trade-conditions.ts';
 import { PolygonCore, PolygonDecoder, polygonParamsFor } from '../../../src/feed/live/polygon/protocol.ts';
 import type { CoreEffect, OutgoingFrame } from '../../../src/feed/live/stream-core.ts';
 import { CollectingSink } from './collecting-sink.ts';
@@ -107,6 +115,24 @@ describe('PolygonDecoder', () => {
       'an event is not an object',
     ]);
     expect(new PolygonDecoder().decode('[{"ev":').malformed[0]).toMatch(/frame is not JSON/);
+  });
+
+  it("single-digit condition ids reach the rule table as Polygon ids: the tape stays Polygon's 1/2/3", () => {
+    const ALL = UPDATES_OPEN_CLOSE | UPDATES_HIGH_LOW | UPDATES_VOLUME;
+    // Polygon 2 average price (volume only), 4 bunched trade (all), 7 cash sale (volume only),
+    // 9 cross trade (all); read as CTA/UTP digits, 4 would be derivatively priced and 9 a corrected
+    // consolidated close.
+    const expected: Record<string, number> = { '2': UPDATES_VOLUME, '4': ALL, '7': UPDATES_VOLUME, '9': ALL };
+    for (const z of [1, 2, 3]) {
+      for (const id of [2, 4, 7, 9]) {
+        const event = { ev: 'T', sym: 'MSFT', i: '1', x: 4, p: 100, s: 10, c: [id], t: T0, z };
+        const [trade] = new PolygonDecoder().decode(JSON.stringify([event])).trades;
+        expect(trade).toMatchObject({ conditions: [String(id)], tape: String(z) });
+        expect(styleOfTape(trade!.tape)).toBe('POLYGON');
+        const resolved = resolveConditions(trade!.conditions, trade!.tape);
+        expect(updatesOf(resolved, false), `id ${id} on tape ${z}`).toBe(expected[String(id)]);
+      }
+    }
   });
 
   it('shares one condition list per distinct list', () => {
