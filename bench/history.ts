@@ -70,12 +70,12 @@ export interface HistoryBench {
   readonly rangeSpread: number;
 }
 
-/** Options (defaults: 20 clients, 0.5 s warm-up, 2 s measured, 2 rounds per case and server). */
+/** Options (defaults: 20 clients, 0.5 s warm-up, 2 s measured, 3 paired rounds per case). */
 export interface HistoryBenchOptions {
   readonly clients?: number;
   readonly warmupMs?: number;
   readonly durationMs?: number;
-  /** Alternating rounds per case and server; the best of each is kept (default 2). */
+  /** Paired rounds per case (baseline and ours back to back); the median is kept (default 3). */
   readonly rounds?: number;
 }
 
@@ -224,7 +224,7 @@ async function reachable(url: string): Promise<string | null> {
 
 /** Runs the benchmark; null (and a line saying why) without a PostgreSQL server. */
 export async function benchHistory(overrides: HistoryBenchOptions = {}): Promise<HistoryBench | null> {
-  const options = { clients: 20, warmupMs: 500, durationMs: 2_000, rounds: 2, ...overrides };
+  const options = { clients: 20, warmupMs: 500, durationMs: 2_000, rounds: 3, ...overrides };
   const serverUrl = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
   const unreachable = await reachable(serverUrl);
   if (unreachable !== null) {
@@ -301,15 +301,17 @@ export async function benchHistory(overrides: HistoryBenchOptions = {}): Promise
       };
       const got = answer.data?.symbol.historical.interval.bars.nodes.length;
       if (got !== spec.first) throw new Error(`${spec.name}: ${got} bars (${JSON.stringify(answer.errors)})`);
-      // Alternating rounds, the best of each: the machine is shared, its load comes and goes.
-      const best = (a: { rps: number; p99: number }, b: { rps: number; p99: number }) =>
-        a.rps >= b.rps ? a : b;
-      let base = await run(`${baseUrl}/case/${i}`, body);
-      let ours = await run(`${http.url}/graphql`, body);
-      for (let round = 1; round < options.rounds; round++) {
-        base = best(base, await run(`${baseUrl}/case/${i}`, body));
-        ours = best(ours, await run(`${http.url}/graphql`, body));
+      // Paired rounds (baseline and ours back to back, the order alternating): the machine is
+      // shared and its load drifts; the median round is kept.
+      const rounds: { ours: { rps: number; p99: number }; base: { rps: number; p99: number } }[] = [];
+      for (let round = 0; round < options.rounds; round++) {
+        const first = round % 2 === 0;
+        const a = await run(first ? `${baseUrl}/case/${i}` : `${http.url}/graphql`, body);
+        const b = await run(first ? `${http.url}/graphql` : `${baseUrl}/case/${i}`, body);
+        rounds.push(first ? { base: a, ours: b } : { base: b, ours: a });
       }
+      rounds.sort((x, y) => x.ours.rps / x.base.rps - y.ours.rps / y.base.rps);
+      const { ours, base } = rounds[Math.floor(rounds.length / 2)]!;
       results.push({ ...spec, ours, baseline: base, ratio: ours.rps / base.rps });
     }
     const worst = (interval: string, first: number) =>

@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints its figures; the last line sums them up:
- * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query: … ; fanout-1000: … ; trades: … ; feed: … ; cluster: … ; durable: …` (cluster: when nats-server and PostgreSQL exist; its bars/s is ingestBarRows', its fan-out 3,000 subscribers over 3 replicas).
+ * `ingest-1m: … ; ingest-1s: … ; persist: … ; history-20x5d: … ; query-live: … ; fanout-1000: … ; trades: … ; feed: … ; cluster: … ; durable: … ; history-100: …, history-1000: …` (cluster: when nats-server and PostgreSQL exist, its bars/s is ingestBarRows', its fan-out 3,000 subscribers over 3 replicas; history-100/1000: ours ÷ baseline req/s of
+ * bench/history.ts, when PostgreSQL exists).
  * Benchmarks never run as tests: these machines are shared and noisy.
  */
 import { benchCluster } from './cluster.ts';
 import { benchDurable, describeDurable } from './durable.ts';
 import { benchFeed } from './feed.ts';
 import { benchGraphql } from './graphql.ts';
+import { benchHistory } from './history.ts';
 import { benchIngest } from './ingest.ts';
 import { benchPersist } from './persist.ts';
 import { benchTrades } from './trades.ts';
@@ -24,6 +26,7 @@ console.log(
 );
 const persist = await benchPersist();
 const graphql = await benchGraphql();
+const history = await benchHistory();
 const feed = await benchFeed();
 console.log(
   `feed: ${fmt(feed.messagesPerSec)} msgs/s decoded and applied over a WebSocket (${fmt(feed.messagesPerCpuSec)} per CPU-second; decode only: ${fmt(feed.decodeOnlyPerSec)} msgs/s)`,
@@ -37,7 +40,7 @@ const parts = [
   `ingest-1s: ${fmt(ingest.ingest1s.barsPerSec)} bars/s, ${fmt(ingest.ingest1s.bytesPerBar, 1)} B/bar`,
   `persist: ${fmt(persist.barsPerSecond)} bars/s`,
   `history-20x5d: ${fmt(persist.historyMs, 1)} ms in ${persist.historyStatements} statements`,
-  `query: ${fmt(graphql.reqPerSec)} req/s p99 ${fmt(graphql.p99Ms, 1)} ms ratio-to-raw ${fmt(graphql.ratioToRaw, 2)}`,
+  `query-live: ${fmt(graphql.live.ours.rps)} req/s p99 ${fmt(graphql.live.ours.p99, 1)} ms ratio-to-raw ${fmt(graphql.live.ratioToRaw, 2)}`,
   `fanout-1000: p99 ${fmt(graphql.fanoutP99Ms, 1)} ms lost ${graphql.fanoutLost}`,
   `trades: ${fmt(trades.tradesPerSec)} trades/s, ${fmt(trades.bytesPerTrade, 1)} B/trade`,
   `feed: ${fmt(feed.messagesPerSec)} msgs/s`,
@@ -49,4 +52,9 @@ if (cluster) {
   );
 }
 parts.push(`durable: ${fmt(durable.durable.barsPerSec)} bars/s (${fmt(durable.ratio, 2)} of write-behind)`);
-console.log(parts.join('; '));
+const line = parts.join('; ');
+console.log(
+  history === null
+    ? `${line}; history-100: skipped, history-1000: skipped (no PostgreSQL)`
+    : `${line}; history-100: ${fmt(history.history100, 2)}, history-1000: ${fmt(history.history1000, 2)}`,
+);

@@ -43,7 +43,8 @@ interface KeptPage {
   readonly end: number;
   readonly latestSeq: number;
   readonly closed: number;
-  readonly text: string;
+  /** The page's JSON, UTF-8. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
 }
 
 /** The fragments of one selection over one series, by slot. */
@@ -87,8 +88,13 @@ export class SlotFragments {
     charge(text.length - before);
   }
 
-  /** The kept page text for positions [start, end), or undefined. */
-  getPage(start: number, end: number, latestSeq: number, closed: number): string | undefined {
+  /** The kept page for positions [start, end), or undefined. */
+  getPage(
+    start: number,
+    end: number,
+    latestSeq: number,
+    closed: number,
+  ): Uint8Array<ArrayBuffer> | undefined {
     this.fresh();
     const page = this.page;
     return page !== null &&
@@ -96,14 +102,20 @@ export class SlotFragments {
       page.end === end &&
       page.latestSeq === latestSeq &&
       page.closed === closed
-      ? page.text
+      ? page.bytes
       : undefined;
   }
 
-  setPage(start: number, end: number, latestSeq: number, closed: number, text: string): void {
+  setPage(
+    start: number,
+    end: number,
+    latestSeq: number,
+    closed: number,
+    bytes: Uint8Array<ArrayBuffer>,
+  ): void {
     this.fresh();
-    charge(text.length - (this.page?.text.length ?? 0));
-    this.page = { start, end, latestSeq, closed, text };
+    charge(bytes.byteLength - (this.page?.bytes.byteLength ?? 0));
+    this.page = { start, end, latestSeq, closed, bytes };
   }
 }
 

@@ -28,14 +28,18 @@ import {
   type ExecutionResult,
   type FieldNode,
   type FragmentDefinitionNode,
+  GraphQLBoolean,
   type GraphQLEnumType,
   type GraphQLField,
   type GraphQLFieldResolver,
+  GraphQLFloat,
+  GraphQLInt,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLResolveInfo,
   type GraphQLScalarType,
   type GraphQLSchema,
+  GraphQLString,
   getArgumentValues,
   getOperationAST,
   getVariableValues,
@@ -59,6 +63,8 @@ import { BarPage, encodeCursor } from './paging.ts';
 
 /** How many queries the plans answered, and how many they left to graphql-jit (since start). */
 export const hotPathStats = { answered: 0, gaveUp: 0, notCompiled: 0 };
+
+const encoder = new TextEncoder();
 
 /** Thrown (or rejected with) when a plan gives up: graphql-jit answers instead. */
 const GIVE_UP = Symbol('give up');
@@ -90,6 +96,10 @@ interface FieldPlan {
   readonly args: Record<string, unknown> | null;
   readonly info: GraphQLResolveInfo;
   readonly output: Output;
+  /** The leaf kind written without a serializer call (OTHER: none). */
+  readonly leaf: number;
+  /** Whether the field is non-null. */
+  readonly required: boolean;
   /** `BarConnection.nodes` / `edges`: the bars of a session interval, from kept fragments. */
   readonly bars: {
     readonly edges: boolean;
@@ -103,7 +113,9 @@ interface OperationPlan {
   readonly root: ObjectOutput;
 }
 
-type Parts = (string | Promise<string>)[];
+/** A piece of the answer: text, the UTF-8 bytes of a kept page, or what a pending field will write. */
+type Chunk = string | Uint8Array;
+type Part = Chunk | Promise<Chunk[]>;
 
 interface Run {
   readonly context: Context;
@@ -140,6 +152,9 @@ function included(node: { readonly directives?: readonly DirectiveNode[] | undef
 }
 
 class Compiler {
+  /** Whether a field of the plan writes kept fragments (else graphql-jit does as well). */
+  cached = false;
+
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly fragments: Record<string, FragmentDefinitionNode>,
@@ -182,7 +197,7 @@ class Compiler {
     return fields;
   }
 
-  object(type: GraphQLObjectType, sets: readonly SelectionSetNode[]): ObjectOutput {
+  object(type: GraphQLObjectType, sets: readonly SelectionSetNode[], sessionBars = false): ObjectOutput {
     const fields: FieldPlan[] = [];
     for (const [key, nodes] of this.collect(type, sets)) {
       const node = nodes[0]!;
@@ -199,6 +214,8 @@ class Compiler {
           args: null,
           info: null as never,
           output: null as never,
+          leaf: OTHER,
+          required: true,
           bars: null,
         });
         continue;
@@ -206,7 +223,8 @@ class Compiler {
       const def = type.getFields()[name] as GraphQLField<unknown, unknown> | undefined;
       if (def === undefined) throw new Unsupported(`no field ${name}`);
       const subSets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
-      const output = this.output(def.type, subSets);
+      // The bars of a session interval (`Interval.bars`) are what fragments are kept of.
+      const output = this.output(def.type, subSets, type.name === 'Interval' && name === 'bars');
       const dynamic = (node.arguments ?? []).some((a) => usesVariables(a.value));
       let args: Record<string, unknown> | null = null;
       if (!dynamic) {
@@ -229,11 +247,13 @@ class Compiler {
         variableValues: {},
       } as GraphQLResolveInfo;
       let bars: FieldPlan['bars'] = null;
-      if (type.name === 'BarConnection' && (name === 'nodes' || name === 'edges')) {
+      if (sessionBars && type.name === 'BarConnection' && (name === 'nodes' || name === 'edges')) {
         let item = output;
         while (item.kind === 'nonNull' || item.kind === 'list') item = item.of;
-        if (item.kind === 'object')
+        if (item.kind === 'object') {
           bars = { edges: name === 'edges', item, fragments: new SeriesFragments() };
+          this.cached = true;
+        }
       }
       fields.push({
         prefix,
@@ -244,22 +264,27 @@ class Compiler {
         args,
         info,
         output,
+        leaf: leafOf(output),
+        required: output.kind === 'nonNull',
         bars,
       });
     }
     return { kind: 'object', type, fields };
   }
 
-  private output(type: GraphQLOutputType, sets: readonly SelectionSetNode[]): Output {
-    if (isNonNullType(type)) return { kind: 'nonNull', of: this.output(type.ofType, sets) };
-    if (isListType(type)) return { kind: 'list', of: this.output(type.ofType, sets) };
+  private output(type: GraphQLOutputType, sets: readonly SelectionSetNode[], sessionBars: boolean): Output {
+    if (isNonNullType(type)) return { kind: 'nonNull', of: this.output(type.ofType, sets, sessionBars) };
+    if (isListType(type)) return { kind: 'list', of: this.output(type.ofType, sets, sessionBars) };
     if (isScalarType(type) || isEnumType(type)) return { kind: 'leaf', type };
-    if (isObjectType(type)) return this.object(type, sets);
+    if (isObjectType(type)) return this.object(type, sets, sessionBars);
     throw new Unsupported('abstract type');
   }
 }
 
-/** Compiles a query operation; null when it is not one this executor runs. */
+/**
+ * Compiles a query operation; null when it is not one this executor runs, or when none of its
+ * fields reads session bars (nothing would be kept: graphql-jit is as fast).
+ */
 export function compileOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -295,60 +320,158 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
-/** The parts as one string (awaiting those still being read). */
-function join(parts: Parts): string | Promise<string> {
-  for (const part of parts)
-    if (typeof part !== 'string') return Promise.all(parts).then((all) => all.join(''));
-  return (parts as string[]).join('');
+/** The parts as chunks (awaiting those still being read). */
+function settleParts(parts: readonly Part[]): Chunk[] | Promise<Chunk[]> {
+  if (!parts.some((part) => typeof part === 'object' && !(part instanceof Uint8Array)))
+    return parts as Chunk[];
+  return Promise.all(
+    parts.map((part) => (typeof part === 'object' && !(part instanceof Uint8Array) ? part : [part])),
+  ).then((all) => (all as Chunk[][]).flat());
 }
 
-function writeObject(plan: ObjectOutput, value: unknown, run: Run, out: Parts): void {
-  out.push('{');
-  for (const field of plan.fields) {
-    out.push(field.prefix);
-    if (field.typename !== null) out.push(field.typename);
+/** Where a plan writes: text appended to `text`; bytes and pending parts close the text before them. */
+class Out {
+  text = '';
+  readonly parts: Part[] = [];
+
+  bytes(bytes: Uint8Array): void {
+    if (this.text !== '') this.parts.push(this.text);
+    this.text = '';
+    this.parts.push(bytes);
+  }
+
+  pending(promise: Promise<Chunk[]>): void {
+    if (this.text !== '') this.parts.push(this.text);
+    this.text = '';
+    this.parts.push(promise);
+  }
+
+  /** Everything written (the parts still pending, awaited). */
+  done(): Chunk[] | Promise<Chunk[]> {
+    if (this.text !== '') this.parts.push(this.text);
+    this.text = '';
+    return settleParts(this.parts);
+  }
+
+  /** Everything written, which must be text written at once (the JSON of one bar). */
+  textNow(): string {
+    if (this.parts.length > 0) throw GIVE_UP;
+    return this.text;
+  }
+}
+
+function writeObject(plan: ObjectOutput, value: unknown, run: Run, out: Out): void {
+  out.text += '{';
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    out.text += field.prefix;
+    if (field.typename !== null) out.text += field.typename;
     else writeField(field, value, run, out);
   }
-  out.push('}');
+  out.text += '}';
 }
 
-function writeField(field: FieldPlan, parent: unknown, run: Run, out: Parts): void {
-  if (field.bars !== null && parent instanceof BarPage && parent.sequence instanceof SessionInterval) {
-    out.push(writeSessionBars(field, parent, parent.sequence, run));
-    return;
-  }
-  let value: unknown;
+function resolveField(field: FieldPlan, parent: unknown, run: Run): unknown {
   try {
-    const args = field.args ?? getArgumentValues(field.def!, field.node, run.variables);
     if (field.resolve === null) {
       const property = (parent as Record<string, unknown>)[field.info.fieldName];
-      value =
-        typeof property === 'function' ? property.call(parent, args, run.context, field.info) : property;
-    } else {
-      value = field.resolve(parent, args, run.context, field.info);
+      if (typeof property !== 'function') return property;
+      const args = field.args ?? getArgumentValues(field.def!, field.node, run.variables);
+      return property.call(parent, args, run.context, field.info);
     }
+    const args = field.args ?? getArgumentValues(field.def!, field.node, run.variables);
+    return field.resolve(parent, args, run.context, field.info);
   } catch {
     throw GIVE_UP;
   }
+}
+
+function writeField(field: FieldPlan, parent: unknown, run: Run, out: Out): void {
+  if (field.bars !== null && parent instanceof BarPage && parent.sequence instanceof SessionInterval) {
+    out.bytes(writeSessionBars(field, parent, parent.sequence, run));
+    return;
+  }
+  const value = resolveField(field, parent, run);
+  if (field.leaf !== OTHER && writeLeaf(field.leaf, field.required, value, out)) return;
   if (isThenable(value)) {
     const promise = Promise.resolve(value).then(
-      (resolved) => {
-        const sub: Parts = [];
+      (resolved): Chunk[] | Promise<Chunk[]> => {
+        const sub = new Out();
         complete(field.output, resolved, run, sub);
-        return join(sub);
+        return sub.done();
       },
       () => {
         throw GIVE_UP;
       },
     );
     run.pending.push(promise);
-    out.push(promise);
+    out.pending(promise);
     return;
   }
   complete(field.output, value, run, out);
 }
 
-function complete(output: Output, value: unknown, run: Run, out: Parts): void {
+/** Leaf types written without their serializer (which would give the same for these values). */
+const OTHER = 0;
+const FLOAT = 1;
+const INT = 2;
+const BOOLEAN = 3;
+const STRING = 4;
+const DATE_TIME = 5;
+
+function leafOf(output: Output): number {
+  const type = output.kind === 'nonNull' ? output.of : output;
+  if (type.kind !== 'leaf') return OTHER;
+  if (type.type === GraphQLFloat) return FLOAT;
+  if (type.type === GraphQLInt) return INT;
+  if (type.type === GraphQLBoolean) return BOOLEAN;
+  if (type.type === GraphQLString) return STRING;
+  return type.type.name === 'DateTime' ? DATE_TIME : OTHER;
+}
+
+/**
+ * Writes a leaf value of one of the common kinds as its serializer would (null where the field is
+ * nullable); false when the value is not the plain kind (the serializer decides then).
+ */
+function writeLeaf(leaf: number, required: boolean, value: unknown, out: Out): boolean {
+  if (value === null || value === undefined) {
+    if (required) throw GIVE_UP;
+    out.text += 'null';
+    return true;
+  }
+  switch (leaf) {
+    case FLOAT:
+      if (typeof value !== 'number') return false;
+      if (!Number.isFinite(value)) throw GIVE_UP;
+      out.text += String(value);
+      return true;
+    case INT:
+      if (typeof value !== 'number') return false;
+      if (!Number.isInteger(value) || value > 2_147_483_647 || value < -2_147_483_648) throw GIVE_UP;
+      out.text += String(value);
+      return true;
+    case BOOLEAN:
+      if (typeof value !== 'boolean') return false;
+      out.text += value ? 'true' : 'false';
+      return true;
+    case STRING:
+      if (typeof value !== 'string') return false;
+      out.text += JSON.stringify(value);
+      return true;
+    case DATE_TIME: {
+      if (typeof value !== 'number') return false;
+      const date = new Date(value);
+      if (Number.isNaN(date.getTime())) throw GIVE_UP;
+      out.text += `"${date.toISOString()}"`;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function complete(output: Output, value: unknown, run: Run, out: Out): void {
   if (value instanceof Error || isThenable(value)) throw GIVE_UP;
   if (output.kind === 'nonNull') {
     if (value === null || value === undefined) throw GIVE_UP;
@@ -356,18 +479,23 @@ function complete(output: Output, value: unknown, run: Run, out: Parts): void {
     return;
   }
   if (value === null || value === undefined) {
-    out.push('null');
+    out.text += 'null';
     return;
   }
   switch (output.kind) {
     case 'list': {
       if (!Array.isArray(value)) throw GIVE_UP;
-      out.push('[');
+      out.text += '[';
+      const item = output.of;
+      const leaf = leafOf(item);
+      const required = item.kind === 'nonNull';
       for (let i = 0; i < value.length; i++) {
-        if (i > 0) out.push(',');
-        complete(output.of, value[i], run, out);
+        if (i > 0) out.text += ',';
+        const element: unknown = value[i];
+        if (leaf !== OTHER && writeLeaf(leaf, required, element, out)) continue;
+        complete(item, element, run, out);
       }
-      out.push(']');
+      out.text += ']';
       return;
     }
     case 'leaf': {
@@ -380,7 +508,7 @@ function complete(output: Output, value: unknown, run: Run, out: Parts): void {
         throw GIVE_UP;
       }
       if (text === undefined) throw GIVE_UP;
-      out.push(text);
+      out.text += text;
       return;
     }
     case 'object':
@@ -389,47 +517,73 @@ function complete(output: Output, value: unknown, run: Run, out: Parts): void {
 }
 
 /** A bar (or its edge) of a session interval as JSON: from its kept fragment when still valid. */
-function writeSessionBars(field: FieldPlan, page: BarPage, interval: SessionInterval, run: Run): string {
+function writeSessionBars(
+  field: FieldPlan,
+  page: BarPage,
+  interval: SessionInterval,
+  run: Run,
+): Uint8Array<ArrayBuffer> {
   const { item, fragments, edges } = field.bars!;
   const series = interval.series;
   const kept = fragments.of(series);
   const closed = interval.completeWindows();
   const whole = kept.getPage(page.start, page.end, series.latestSeq, closed);
   if (whole !== undefined) return whole;
-  const out: string[] = ['['];
+  let text = '[';
   for (let p = page.start; p < page.end; p++) {
-    if (p > page.start) out.push(',');
+    if (p > page.start) text += ',';
     const slot = series.slotAt(p);
     const seq = series.seqOf(slot);
     const done = slot < closed;
-    let text = kept.get(slot, seq, done);
-    if (text === undefined) {
-      const bar: Bar = interval.barOfSlot(slot);
-      const sub: Parts = [];
-      writeObject(item, edges ? { cursor: encodeCursor(bar.ts), node: bar } : bar, run, sub);
-      const joined = join(sub);
-      if (typeof joined !== 'string') throw GIVE_UP;
-      text = joined;
-      kept.set(slot, seq, done, text);
+    let bar = kept.get(slot, seq, done);
+    if (bar === undefined) {
+      const value: Bar = interval.barOfSlot(slot);
+      const sub = new Out();
+      writeObject(item, edges ? { cursor: encodeCursor(value.ts), node: value } : value, run, sub);
+      bar = sub.textNow();
+      kept.set(slot, seq, done, bar);
     }
-    out.push(text);
+    text += bar;
   }
-  out.push(']');
-  const text = out.join('');
-  kept.setPage(page.start, page.end, series.latestSeq, closed, text);
-  return text;
+  text += ']';
+  const bytes = encoder.encode(text);
+  kept.setPage(page.start, page.end, series.latestSeq, closed, bytes);
+  return bytes;
 }
 
-const encoder = new TextEncoder();
+/** The answer's bytes: its chunks, text encoded, one after the other. */
+function bytesOf(chunks: readonly Chunk[]): Uint8Array<ArrayBuffer> {
+  const encoded = chunks.map((chunk) => (typeof chunk === 'string' ? encoder.encode(chunk) : chunk));
+  let length = 0;
+  for (const chunk of encoded) length += chunk.byteLength;
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of encoded) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
 
-/** An answer made of its JSON text: bytes remembered for the HTTP answer, `data` parsed when read. */
-function answerOf(body: string): ExecutionResult {
+const decoder = new TextDecoder();
+
+/**
+ * An answer made of its JSON chunks: bytes remembered for the HTTP answer, the text decoded and
+ * `data` parsed only when something reads them (the result cache's size check, WebSocket, SSE).
+ */
+function answerOf(chunks: readonly Chunk[]): ExecutionResult {
+  const bytes = bytesOf(chunks);
+  let text: string | null = null;
+  const body = () => {
+    text ??= decoder.decode(bytes);
+    return text;
+  };
   const result = {} as ExecutionResult;
   Object.defineProperty(result, 'data', {
     enumerable: true,
     configurable: true,
     get() {
-      const data = (JSON.parse(body) as ExecutionResult).data;
+      const data = (JSON.parse(body()) as ExecutionResult).data;
       Object.defineProperty(result, 'data', {
         value: data,
         enumerable: true,
@@ -439,8 +593,8 @@ function answerOf(body: string): ExecutionResult {
       return data;
     },
   });
-  Object.defineProperty(result, 'stringify', { value: () => body, enumerable: false });
-  rememberAnswerBytes(result, encoder.encode(body));
+  Object.defineProperty(result, 'stringify', { value: body, enumerable: false });
+  rememberAnswerBytes(result, bytes);
   return result;
 }
 
@@ -451,7 +605,7 @@ function answerOf(body: string): ExecutionResult {
 export function runPlan(
   plan: OperationPlan,
   args: ExecutionArgs,
-): string | typeof GIVE_UP | Promise<string | typeof GIVE_UP> {
+): Chunk[] | typeof GIVE_UP | Promise<Chunk[] | typeof GIVE_UP> {
   const schema = args.schema;
   const coerced = getVariableValues(
     schema,
@@ -460,18 +614,20 @@ export function runPlan(
   );
   if (coerced.errors !== undefined) return GIVE_UP;
   const run: Run = { context: args.contextValue as Context, variables: coerced.coerced, pending: [] };
-  const parts: Parts = [];
+  const out = new Out();
+  out.text = '{"data":';
   try {
-    writeObject(plan.root, args.rootValue, run, parts);
+    writeObject(plan.root, args.rootValue, run, out);
+    out.text += '}';
   } catch (error) {
     for (const promise of run.pending) promise.catch(() => {});
     if (error === GIVE_UP) return GIVE_UP;
     throw error;
   }
-  const body = join(parts);
-  if (typeof body === 'string') return `{"data":${body}}`;
+  const body = out.done();
+  if (Array.isArray(body)) return body;
   return body.then(
-    (text) => `{"data":${text}}`,
+    (chunks) => chunks,
     (error: unknown) => {
       for (const promise of run.pending) promise.catch(() => {});
       if (error === GIVE_UP) return GIVE_UP;
@@ -504,18 +660,18 @@ export function hotPathPlugin(): Plugin<Context> {
         hotPathStats.notCompiled++;
         return;
       }
-      const settle = (text: string | typeof GIVE_UP, execution: ExecutionArgs) => {
-        if (text !== GIVE_UP) {
+      const settle = (chunks: Chunk[] | typeof GIVE_UP, execution: ExecutionArgs) => {
+        if (chunks !== GIVE_UP) {
           hotPathStats.answered++;
-          return answerOf(text);
+          return answerOf(chunks);
         }
         hotPathStats.gaveUp++;
         return executeFn(execution);
       };
       setExecuteFn((execution: ExecutionArgs) => {
         const answer = runPlan(plan, execution);
-        return typeof answer === 'object'
-          ? answer.then((text) => settle(text, execution))
+        return answer instanceof Promise
+          ? answer.then((chunks) => settle(chunks, execution))
           : settle(answer, execution);
       });
     },

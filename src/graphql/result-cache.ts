@@ -85,12 +85,21 @@ export function resultCachePlugin(session: SessionData, options: ResultCacheOpti
           if (Symbol.asyncIterator in (result as object)) return;
           const done = result as Stringified;
           if (done.errors?.length || session.seq !== seq || context.memo.has(UNCACHEABLE)) return;
-          const body = (done.stringify ?? JSON.stringify)(done);
-          if (body.length > maxEntryBytes) return;
-          const buffer = answerBytesOf(done) ?? encoder.encode(body);
-          const cached: Stringified = { ...done, stringify: () => body };
-          rememberAnswerBytes(cached, buffer);
-          setResult(cached);
+          // An answer of the read path's executor is already its bytes: kept as it is.
+          const known = answerBytesOf(done);
+          let cached: Stringified = done;
+          let buffer: Uint8Array<ArrayBuffer>;
+          if (known !== undefined) {
+            if (known.byteLength > maxEntryBytes) return;
+            buffer = known;
+          } else {
+            const body = (done.stringify ?? JSON.stringify)(done);
+            if (body.length > maxEntryBytes) return;
+            buffer = encoder.encode(body);
+            cached = { ...done, stringify: () => body };
+            rememberAnswerBytes(cached, buffer);
+            setResult(cached);
+          }
           entries.set(key, { seq, result: cached, bytes: buffer.byteLength });
           bytes += buffer.byteLength;
           for (const oldest of entries.keys()) {

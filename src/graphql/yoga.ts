@@ -226,17 +226,23 @@ export function createYoga(deps: YogaDeps): SessionYoga {
         }
       : false,
     maskedErrors: { maskError },
-    context: (initial): Context => ({
-      service: deps.service,
-      session,
-      admin: adminAccess(headerOf(initial as InitialContext), deps.adminToken),
-      loaders: deps.createLoaders ? deps.createLoaders() : null,
-      limits,
-      pubsub,
-      metrics: deps.metrics ?? null,
-      signal: (initial as InitialContext).request?.signal ?? null,
-      memo: new Map(),
-    }),
+    context: (initial): Context => {
+      const request = (initial as InitialContext).request;
+      return {
+        service: deps.service,
+        session,
+        admin: adminAccess(headerOf(initial as InitialContext), deps.adminToken),
+        loaders: deps.createLoaders ? deps.createLoaders() : null,
+        limits,
+        pubsub,
+        metrics: deps.metrics ?? null,
+        // Read when a subscription needs it: making a request's AbortSignal costs on every query.
+        get signal() {
+          return request?.signal ?? null;
+        },
+        memo: new Map(),
+      };
+    },
     plugins: [
       bodyLimitPlugin(limits.maxBodyBytes),
       singleConnectionSsePlugin(() => operations!),

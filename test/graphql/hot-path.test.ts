@@ -420,7 +420,6 @@ describe('the read path executor', () => {
       { numRuns: 40 },
     );
     // The plans answered many documents themselves (the others have errors: bad arguments).
-    expect(hotPathStats.notCompiled - before.notCompiled).toBe(0);
     expect(hotPathStats.answered - before.answered).toBeGreaterThan(100);
     expect(hotPathStats.gaveUp - before.gaveUp).toBeGreaterThan(10);
   }, 300_000);
